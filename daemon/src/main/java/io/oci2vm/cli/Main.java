@@ -1,0 +1,68 @@
+package io.oci2vm.cli;
+
+import io.oci2vm.Oci2vmException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code oci2vm} executable. */
+@Command(
+    name = "oci2vm",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Turns a container image into a single-purpose microVM image.",
+    subcommands = {InspectCommand.class, RootfsCommand.class, CommandLine.HelpCommand.class},
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {
+      "0:success",
+      "1:the conversion failed; the message starts with an error code such as DIGEST_MISMATCH",
+      "2:the command line is wrong"
+    })
+public final class Main {
+  /** Exit status when a conversion fails with an {@link Oci2vmException}. */
+  static final int EXIT_FAILED = 1;
+
+  /** Exit status for a wrong command line. */
+  static final int EXIT_USAGE = 2;
+
+  private Main() {}
+
+  /** Runs the command line and exits with its status. */
+  public static void main(String[] args) {
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the command line with the given output streams; returns the exit status. */
+  static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setExitCodeExceptionMapper(e -> e instanceof Oci2vmException ? EXIT_FAILED : EXIT_FAILED);
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          if (e instanceof Oci2vmException o) {
+            commandLine.getErr().println("oci2vm: " + o.getMessage());
+            return EXIT_FAILED;
+          }
+          commandLine.getErr().println("oci2vm: internal error: " + e);
+          e.printStackTrace(commandLine.getErr());
+          return EXIT_FAILED;
+        });
+    cli.setParameterExceptionHandler(
+        (e, a) -> {
+          e.getCommandLine().getErr().println("oci2vm: " + e.getMessage());
+          e.getCommandLine().usage(e.getCommandLine().getErr());
+          return EXIT_USAGE;
+        });
+    return cli.execute(args);
+  }
+
+  /** Reads the version from the jar manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"oci2vm " + (v == null ? "development build" : v)};
+    }
+  }
+}
