@@ -1,7 +1,11 @@
 package io.oci2vm;
 
+import io.oci2vm.internal.assemble.Assembler;
 import io.oci2vm.internal.flatten.Flattener;
 import io.oci2vm.internal.flatten.RootFs;
+import io.oci2vm.internal.kernel.Kernel;
+import io.oci2vm.internal.kernel.KernelImage;
+import io.oci2vm.internal.kernel.KernelLocator;
 import io.oci2vm.internal.slim.Slimmer;
 import io.oci2vm.internal.source.BlobCache;
 import io.oci2vm.internal.source.DockerArchiveFetcher;
@@ -11,13 +15,17 @@ import io.oci2vm.internal.source.ImagePuller;
 import io.oci2vm.internal.source.OciLayoutFetcher;
 import io.oci2vm.internal.source.RegistryFetcher;
 import io.oci2vm.internal.source.RegistryOptions;
+import io.oci2vm.internal.write.BundleWriter;
 import io.oci2vm.internal.write.RootfsTarWriter;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -107,6 +115,147 @@ public final class Conversion {
    */
   public RootfsResult writeRootfsTar(Path output, SlimPolicy policy) {
     Objects.requireNonNull(output, "output was not specified");
+    return withSlimmedTree(
+        policy,
+        AppOverrides.NONE,
+        (p) -> {
+          listener.onEvent(new ProgressEvent.Step("write", "writing " + output));
+          long t0 = System.nanoTime();
+          long size = RootfsTarWriter.write(p.fs(), p.slim().output(), output);
+          return new RootfsResult(
+              p.image(),
+              p.slim().report(),
+              output,
+              size,
+              p.pullTime(),
+              p.flattenTime(),
+              p.slimTime(),
+              Duration.ofNanos(System.nanoTime() - t0));
+        });
+  }
+
+  /**
+   * Converts the image into a direct-boot bundle at {@code dir}: kernel, initramfs (slimmed tree,
+   * native init, kernel modules), command line, QEMU and Firecracker launch files and oci2vm.json.
+   * The directory appears only when complete.
+   */
+  public BundleResult writeBundle(
+      Path dir, SlimPolicy policy, KernelSource kernelSource, AppOverrides overrides) {
+    Objects.requireNonNull(dir, "dir was not specified");
+    Objects.requireNonNull(overrides, "overrides was not specified");
+    Kernel kernel = resolveKernel(kernelSource);
+    listener.onEvent(
+        new ProgressEvent.Step(
+            "kernel", "kernel " + kernel.release() + " (" + kernel.origin() + ")"));
+    return withSlimmedTree(
+        policy,
+        overrides,
+        (p) -> {
+          listener.onEvent(new ProgressEvent.Step("assemble", "writing bundle " + dir));
+          long t0 = System.nanoTime();
+          BundleWriter bundle = new BundleWriter(dir);
+          try {
+            ImageConfig app = overrides.applyTo(p.image().config());
+            Assembler.Payload payload;
+            try (OutputStream out =
+                new java.io.BufferedOutputStream(
+                    Files.newOutputStream(bundle.file("initrd.img")), 1 << 16)) {
+              payload =
+                  Assembler.writeInitramfs(
+                      p.fs(), p.slim().output(), app, hostname(overrides), kernel, out);
+            }
+            bundle.writeBootFiles(kernel);
+            Map<String, Double> timings = new LinkedHashMap<>();
+            timings.put("pull", seconds(p.pullTime()));
+            timings.put("flatten", seconds(p.flattenTime()));
+            timings.put("slim", seconds(p.slimTime()));
+            timings.put("assemble", seconds(Duration.ofNanos(System.nanoTime() - t0)));
+            Map<String, Long> files =
+                bundle.finish(
+                    source.toString(),
+                    p.image(),
+                    p.slim().report(),
+                    kernel,
+                    payload.modules(),
+                    timings);
+            return new BundleResult(
+                dir,
+                p.image(),
+                p.slim().report(),
+                kernel.release(),
+                kernel.origin(),
+                payload.modules(),
+                files,
+                dir.resolve("oci2vm.json"));
+          } catch (IOException | RuntimeException e) {
+            bundle.abandon();
+            if (e instanceof IOException io) {
+              throw ioError(io);
+            }
+            throw (RuntimeException) e;
+          }
+        });
+  }
+
+  private static double seconds(Duration d) {
+    return Math.round(d.toNanos() / 1e6) / 1e3;
+  }
+
+  private String hostname(AppOverrides overrides) {
+    if (overrides.hostname() != null) {
+      return overrides.hostname();
+    }
+    String name =
+        source instanceof ImageSource.Registry r
+            ? r.reference().repository()
+            : source instanceof ImageSource.DockerDaemon d ? d.reference() : "oci2vm";
+    name = name.substring(name.lastIndexOf('/') + 1).replaceAll("[:@].*", "");
+    name = name.toLowerCase().replaceAll("[^a-z0-9-]", "-");
+    return name.isEmpty() || name.length() > 63 ? "oci2vm" : name;
+  }
+
+  private Kernel resolveKernel(KernelSource k) {
+    KernelLocator locator = new KernelLocator();
+    if (k instanceof KernelSource.File f) {
+      return locator.file(f.kernel(), f.modules());
+    }
+    if (k instanceof KernelSource.Image i) {
+      Conversion kernelImage =
+          Conversion.from(i.source())
+              .platform(platform)
+              .limits(limits)
+              .cacheDir(cacheDir)
+              .insecureRegistries(insecureRegistries)
+              .dockerConfig(dockerConfig)
+              .dockerHost(dockerHost)
+              .onProgress(listener);
+      listener.onEvent(new ProgressEvent.Step("kernel", "pulling kernel image " + i.source()));
+      return kernelImage.withSlimmedTree(
+          SlimPolicy.NONE,
+          AppOverrides.NONE,
+          p ->
+              KernelImage.unpack(
+                  p.fs(),
+                  KernelImage.cacheDir(cacheDir, p.image().manifestDigest()),
+                  "image " + i.source() + "@" + p.image().manifestDigest()));
+    }
+    return locator.host();
+  }
+
+  /** The pulled, flattened and slimmed image, handed to what writes the output. */
+  private record Prepared(
+      ResolvedImage image,
+      RootFs fs,
+      Slimmer.Result slim,
+      Duration pullTime,
+      Duration flattenTime,
+      Duration slimTime) {}
+
+  private interface Writer<T> {
+    T write(Prepared prepared) throws IOException;
+  }
+
+  private <T> T withSlimmedTree(SlimPolicy policy, AppOverrides overrides, Writer<T> writer) {
     Objects.requireNonNull(policy, "policy was not specified");
     long t0 = System.nanoTime();
     try (ImageFetcher fetcher = openFetcher()) {
@@ -127,20 +276,17 @@ public final class Conversion {
         long t2 = System.nanoTime();
         listener.onEvent(
             new ProgressEvent.Step("slim", policy.enabled() ? "slimming" : "keeping every file"));
-        Slimmer.Result slim = new Slimmer(fs, image.config(), policy).run();
+        ImageConfig app = overrides.applyTo(image.config());
+        Slimmer.Result slim = new Slimmer(fs, app, policy).run();
         long t3 = System.nanoTime();
-        listener.onEvent(new ProgressEvent.Step("write", "writing " + output));
-        long size = RootfsTarWriter.write(fs, slim.output(), output);
-        long t4 = System.nanoTime();
-        return new RootfsResult(
-            image,
-            slim.report(),
-            output,
-            size,
-            Duration.ofNanos(t1 - t0),
-            Duration.ofNanos(t2 - t1),
-            Duration.ofNanos(t3 - t2),
-            Duration.ofNanos(t4 - t3));
+        return writer.write(
+            new Prepared(
+                image,
+                fs,
+                slim,
+                Duration.ofNanos(t1 - t0),
+                Duration.ofNanos(t2 - t1),
+                Duration.ofNanos(t3 - t2)));
       }
     } catch (IOException e) {
       throw ioError(e);

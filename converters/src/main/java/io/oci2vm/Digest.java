@@ -46,6 +46,18 @@ public record Digest(String algorithm, String hex) {
     return fromBytes(newSha256().digest(bytes));
   }
 
+  /** The sha256 digest of a file's content. */
+  public static Digest ofFile(java.nio.file.Path file) throws java.io.IOException {
+    MessageDigest md = newSha256();
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        md.update(buf, 0, n);
+      }
+    }
+    return fromBytes(md.digest());
+  }
+
   /** Wraps a raw 32-byte sha256 value. */
   public static Digest fromBytes(byte[] sha256) {
     return new Digest("sha256", HexFormat.of().formatHex(sha256));

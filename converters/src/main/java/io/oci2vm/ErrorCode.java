@@ -47,6 +47,12 @@ public enum ErrorCode {
   LIMIT_EXCEEDED,
   /** The image config names no command to run and none was given. */
   NO_ENTRYPOINT,
+  /** No kernel was given and none is installed on this machine. */
+  NO_KERNEL,
+  /** The kernel is not a bzImage, or lacks a driver the VM needs. */
+  KERNEL_UNSUITABLE,
+  /** QEMU is missing or the VM did not start or finish as expected. */
+  BOOT_FAILED,
   /** A keep glob or other user option is invalid. */
   BAD_OPTION,
   /** Reading or writing local files failed (disk full, permissions). */

@@ -11,7 +11,14 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Turns a container image into a single-purpose microVM image.",
-    subcommands = {InspectCommand.class, RootfsCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {
+      InspectCommand.class,
+      RootfsCommand.class,
+      ConvertCommand.class,
+      BootCommand.class,
+      DemoCommand.class,
+      CommandLine.HelpCommand.class
+    },
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {
       "0:success",

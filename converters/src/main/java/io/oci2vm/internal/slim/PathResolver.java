@@ -12,25 +12,25 @@ import java.util.List;
  * clamped at the root, at most 40 hops. It reports the symlinks it passed, since a slimmed image
  * must keep them for the path to keep working.
  */
-final class PathResolver {
+public final class PathResolver {
   private static final int MAX_HOPS = 40;
 
   private final RootFs fs;
 
-  PathResolver(RootFs fs) {
+  public PathResolver(RootFs fs) {
     this.fs = fs;
   }
 
   /** The outcome: the node reached (null if none) and the symlinks passed on the way. */
-  record Resolution(Node node, List<Node> symlinks) {}
+  public record Resolution(Node node, List<Node> symlinks) {}
 
   /** Resolves an absolute path, following a final symlink too. */
-  Resolution resolve(String path) {
+  public Resolution resolve(String path) {
     return resolve(fs.root(), path);
   }
 
   /** Resolves {@code path} relative to directory {@code from} (absolute paths start at root). */
-  Resolution resolve(Node from, String path) {
+  public Resolution resolve(Node from, String path) {
     List<Node> symlinks = new ArrayList<>();
     Deque<String> rest = new ArrayDeque<>();
     push(rest, path);
@@ -79,7 +79,7 @@ final class PathResolver {
   }
 
   /** Joins a directory path and a name without doubling slashes. */
-  static String join(String dir, String name) {
+  public static String join(String dir, String name) {
     return dir.endsWith("/") ? dir + name : dir + "/" + name;
   }
 }

@@ -10,6 +10,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.oci2vm.ErrorCode;
 import io.oci2vm.Oci2vmException;
+import io.oci2vm.fixtures.Compression;
+import io.oci2vm.fixtures.DockerEngineLauncher;
+import io.oci2vm.fixtures.FixtureImage;
+import io.oci2vm.fixtures.Layer;
+import io.oci2vm.fixtures.LayerEntry;
+import io.oci2vm.fixtures.OciImageBuilder;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,19 +23,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Saves images from a private Docker engine ({@code dockerd} with the vfs driver and its own
- * socket, data and exec roots), loaded from a skopeo-made docker-archive. dockerd needs root, so
- * the test is skipped for other users.
+ * Saves images from the fixtures' shared private Docker engine ({@link DockerEngineLauncher}:
+ * {@code dockerd} with the vfs driver and its own socket, data and exec roots), loaded from a
+ * docker-archive of an {@link OciImageBuilder} image. dockerd needs root, so the test is skipped
+ * for other users.
  */
 @Timeout(180)
 class DockerEngineIT {
@@ -37,63 +42,21 @@ class DockerEngineIT {
 
   @TempDir static Path tmp;
 
-  private static Process dockerd;
   private static String host;
 
   @BeforeAll
-  static void startEngineAndLoad() throws Exception {
+  static void startEngineAndLoad() {
     assumeTrue(
         "root".equals(System.getProperty("user.name")) && onPath("dockerd"),
         "DockerEngineIT needs root and dockerd on PATH");
-    Path root = Files.createDirectories(tmp.resolve("d"));
-    host = "unix://" + root.resolve("docker.sock");
-    dockerd =
-        new ProcessBuilder(
-                "dockerd",
-                "--host",
-                host,
-                "--data-root",
-                root.resolve("data").toString(),
-                "--exec-root",
-                root.resolve("x").toString(),
-                "--pidfile",
-                root.resolve("docker.pid").toString(),
-                "--storage-driver",
-                "vfs",
-                "--iptables=false",
-                "--ip6tables=false",
-                "--bridge=none")
-            .redirectErrorStream(true)
-            .redirectOutput(tmp.resolve("dockerd.log").toFile())
-            .start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (run(false, "docker", "-H", host, "version") != 0) {
-      if (!dockerd.isAlive() || System.nanoTime() > deadline) {
-        throw new IllegalStateException(
-            "dockerd did not start: " + Files.readString(tmp.resolve("dockerd.log")));
-      }
-      Thread.sleep(200);
-    }
-
+    DockerEngineLauncher engine = DockerEngineLauncher.shared();
+    host = engine.dockerHost();
     Path layout = tmp.resolve("oci");
-    Path file = tmp.resolve("hello.txt");
-    Files.writeString(file, "hello\n");
-    run(true, "umoci", "init", "--layout", layout.toString());
-    run(true, "umoci", "new", "--image", layout + ":v1");
-    run(true, "umoci", "insert", "--image", layout + ":v1", file.toString(), "/hello.txt");
-    Path archive = tmp.resolve("in.tar");
-    run(true, "skopeo", "copy", "oci:" + layout + ":v1", "docker-archive:" + archive + ":" + IMAGE);
-    run(true, "docker", "-H", host, "load", "-i", archive.toString());
-  }
-
-  @AfterAll
-  static void stopEngine() throws InterruptedException {
-    if (dockerd != null) {
-      dockerd.destroy();
-      if (!dockerd.waitFor(30, TimeUnit.SECONDS)) {
-        dockerd.destroyForcibly();
-      }
-    }
+    OciImageBuilder.create()
+        .addLayer(Layer.of(Compression.GZIP, LayerEntry.file("hello.txt", "hello\n")))
+        .writeLayout(layout, "v1");
+    FixtureImage image = new FixtureImage("engine", layout, "v1", "one small layer");
+    engine.load(image.toDockerArchive(tmp.resolve("in.tar"), IMAGE));
   }
 
   @Test
@@ -141,25 +104,5 @@ class DockerEngineIT {
       }
     }
     return false;
-  }
-
-  /** Runs a tool; with {@code check}, fails with its output unless it exits 0. */
-  private static int run(boolean check, String... command) throws Exception {
-    Path log = Files.createTempFile(tmp, "cmd", ".log");
-    Process p =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-            .start();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new IllegalStateException(String.join(" ", command) + " timed out");
-    }
-    if (check && p.exitValue() != 0) {
-      throw new IllegalStateException(
-          String.join(" ", command) + " exited " + p.exitValue() + ": " + Files.readString(log));
-    }
-    return p.exitValue();
   }
 }

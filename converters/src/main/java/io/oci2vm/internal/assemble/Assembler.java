@@ -1,0 +1,107 @@
+package io.oci2vm.internal.assemble;
+
+import io.oci2vm.ErrorCode;
+import io.oci2vm.ImageConfig;
+import io.oci2vm.Oci2vmException;
+import io.oci2vm.internal.flatten.Node;
+import io.oci2vm.internal.flatten.RootFs;
+import io.oci2vm.internal.kernel.Kernel;
+import io.oci2vm.internal.kernel.KernelModules;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Puts the boot payload together: the slimmed tree, the native init and its config, and the kernel
+ * modules the VM's devices need, as an initramfs.
+ */
+public final class Assembler {
+  /** The init binary inside the converters jar, built from src/main/c by the Maven build. */
+  static final String INIT_RESOURCE = "/io/oci2vm/init/oci2vm-init";
+
+  /** Drivers every VM needs: module name and the CONFIG_ option that builds it in. */
+  static final Map<String, String> REQUIRED_DRIVERS = new LinkedHashMap<>();
+
+  /** Drivers used when present: power button, entropy, Firecracker's MMIO transport. */
+  static final Map<String, String> OPTIONAL_DRIVERS = new LinkedHashMap<>();
+
+  static {
+    REQUIRED_DRIVERS.put("virtio_pci", "CONFIG_VIRTIO_PCI");
+    REQUIRED_DRIVERS.put("virtio_net", "CONFIG_VIRTIO_NET");
+    REQUIRED_DRIVERS.put("virtio_blk", "CONFIG_VIRTIO_BLK");
+    REQUIRED_DRIVERS.put("virtio_console", "CONFIG_VIRTIO_CONSOLE");
+    OPTIONAL_DRIVERS.put("virtio_mmio", "CONFIG_VIRTIO_MMIO");
+    OPTIONAL_DRIVERS.put("virtio_rng", "CONFIG_HW_RANDOM_VIRTIO");
+    OPTIONAL_DRIVERS.put("button", "CONFIG_ACPI_BUTTON");
+    OPTIONAL_DRIVERS.put("evdev", "CONFIG_INPUT_EVDEV");
+  }
+
+  /** What was assembled. */
+  public record Payload(List<String> modules, byte[] initConfig) {}
+
+  private Assembler() {}
+
+  /**
+   * Writes the initramfs for {@code app} (config with overrides applied) to {@code out}.
+   *
+   * @param hostname the VM's hostname
+   */
+  public static Payload writeInitramfs(
+      RootFs fs,
+      Set<Node> include,
+      ImageConfig app,
+      String hostname,
+      Kernel kernel,
+      OutputStream out)
+      throws IOException {
+    if (app.argv().isEmpty()) {
+      throw new Oci2vmException(
+          ErrorCode.NO_ENTRYPOINT,
+          "the image sets no Entrypoint or Cmd, so the VM would have nothing to run; pass"
+              + " --entrypoint or --cmd");
+    }
+    byte[] init = initBinary();
+    UserResolver.Identity user = new UserResolver(new ImageFiles(fs)).resolve(app.user());
+    List<KernelModules.Module> modules =
+        new KernelModules(kernel).resolve(REQUIRED_DRIVERS, OPTIONAL_DRIVERS);
+    List<InitramfsWriter.Extra> extras = new ArrayList<>();
+    extras.add(new InitramfsWriter.Extra(InitConfig.INIT, 0755, InitramfsWriter.Content.of(init)));
+    List<String> modulePaths = new ArrayList<>();
+    List<InitramfsWriter.Extra> moduleFiles = new ArrayList<>();
+    for (KernelModules.Module m : modules) {
+      String path = InitConfig.DIR + "/modules/" + m.name() + ".ko";
+      modulePaths.add(path);
+      moduleFiles.add(new InitramfsWriter.Extra(path, 0644, m::open));
+    }
+    byte[] conf = InitConfig.render(app, user, hostname, modulePaths, InitConfig.Network.QEMU_USER);
+    extras.add(new InitramfsWriter.Extra(InitConfig.CONF, 0644, InitramfsWriter.Content.of(conf)));
+    extras.addAll(moduleFiles);
+    InitramfsWriter.write(
+        fs,
+        include,
+        extras,
+        kernel.supportsZstdInitramfs()
+            ? InitramfsWriter.Compression.ZSTD
+            : InitramfsWriter.Compression.GZIP,
+        out);
+    return new Payload(modules.stream().map(KernelModules.Module::name).toList(), conf);
+  }
+
+  static byte[] initBinary() throws IOException {
+    try (InputStream in = Assembler.class.getResourceAsStream(INIT_RESOURCE)) {
+      if (in == null) {
+        throw new Oci2vmException(
+            ErrorCode.IO_ERROR,
+            "this oci2vm build has no native init ("
+                + INIT_RESOURCE
+                + "); rebuild with musl-tools installed (scripts/setup)");
+      }
+      return in.readAllBytes();
+    }
+  }
+}

@@ -1,0 +1,205 @@
+package io.oci2vm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.oci2vm.fixtures.Fixtures;
+import io.oci2vm.fixtures.RegistryLauncher;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Images pulled from a real registry, converted to bundles with the installed Debian kernel and
+ * booted under QEMU (TCG here): the app's output appears and its exit status is the VM's.
+ */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class BootIT {
+  @TempDir static Path tmp;
+  private static RegistryLauncher registry;
+
+  @BeforeAll
+  static void startRegistry() {
+    registry = RegistryLauncher.start();
+    registry.push(Fixtures.multiLayer(), "fixtures/multilayer:latest");
+    registry.push(Fixtures.glibcApp(), "fixtures/glibcapp:latest");
+    registry.push(Fixtures.debianNginx(), "fixtures/debiannginx:latest");
+    registry.push(Fixtures.debianKernel(), "kernels/debian:cloud");
+  }
+
+  @AfterAll
+  static void stopRegistry() {
+    if (registry != null) {
+      registry.close();
+    }
+  }
+
+  private static BundleResult convert(String repo, String name, AppOverrides overrides) {
+    return Conversion.from(ImageSource.parse(registry.address() + "/" + repo))
+        .cacheDir(tmp.resolve("cache"))
+        .writeBundle(tmp.resolve(name), SlimPolicy.DEFAULT, KernelSource.host(), overrides);
+  }
+
+  /** Boots a bundle to the end; returns exit status and console. */
+  private static Run boot(Path bundle, AppOverrides overrides) throws InterruptedException {
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    try (Vm vm =
+        Vm.bundle(bundle).overrides(overrides).cacheDir(tmp.resolve("cache")).start(console)) {
+      int status = vm.waitForExit(Duration.ofMinutes(3));
+      System.out.printf(
+          "%s: app started %.2f s after QEMU (%s)%n",
+          bundle.getFileName(), vm.bootToAppSeconds(), vm.kvm() ? "KVM" : "TCG");
+      return new Run(status, console.toString(StandardCharsets.UTF_8));
+    }
+  }
+
+  private record Run(int status, String console) {}
+
+  @Test
+  void multiLayer_fromRegistry_bootsAndPrintsArgv() throws Exception {
+    BundleResult b = convert("fixtures/multilayer:latest", "multilayer", AppOverrides.NONE);
+    Run r = boot(b.dir(), AppOverrides.NONE);
+    assertEquals(0, r.status(), r.console());
+    assertTrue(r.console().contains("oci2vm multiLayer app: argc="), r.console());
+    assertTrue(r.console().contains("oci2vm: exit status 0"), r.console());
+  }
+
+  @Test
+  void glibcApp_fromRegistry_honoursImageConfig() throws Exception {
+    BundleResult b = convert("fixtures/glibcapp:latest", "glibc", AppOverrides.NONE);
+    assertTrue(b.modules().contains("virtio_net"), b.modules().toString());
+    Run r = boot(b.dir(), AppOverrides.NONE);
+    assertEquals(0, r.status(), r.console());
+    String c = r.console();
+    assertTrue(c.contains("argv[0]=hello") || c.contains("argv[0]=/usr/local/bin/hello"), c);
+    assertTrue(c.contains("argv[1]=world"), c);
+    assertTrue(c.contains("env GREETING=hello-from-config"), c);
+    assertTrue(c.contains("cwd=/srv/app"), c);
+    assertTrue(c.contains("uid=1000 gid=1000 user=app"), c);
+  }
+
+  @Test
+  void glibcApp_overridesAtConvertAndBootTime_areHonoured() throws Exception {
+    AppOverrides atConvert =
+        new AppOverrides(
+            List.of("/usr/local/bin/hello", "from-entrypoint"),
+            List.of("from cmd"),
+            List.of("GREETING=converted"),
+            "0:0",
+            "/tmp",
+            "custom");
+    BundleResult b = convert("fixtures/glibcapp:latest", "glibc-overridden", atConvert);
+    Run r = boot(b.dir(), AppOverrides.NONE);
+    String c = r.console();
+    assertEquals(0, r.status(), c);
+    assertTrue(c.contains("argv[1]=from-entrypoint"), c);
+    assertTrue(c.contains("argv[2]=from cmd"), c);
+    assertTrue(c.contains("env GREETING=converted"), c);
+    assertTrue(c.contains("cwd=/tmp"), c);
+    assertTrue(c.contains("uid=0 gid=0 user=root"), c);
+
+    AppOverrides atBoot =
+        new AppOverrides(
+            null, List.of("at", "boot time"), List.of("GREETING=booted"), "app", "/srv/app", null);
+    r = boot(b.dir(), atBoot);
+    c = r.console();
+    assertEquals(0, r.status(), c);
+    assertTrue(c.contains("argv[1]=from-entrypoint"), c);
+    assertTrue(c.contains("argv[2]=at"), c);
+    assertTrue(c.contains("argv[3]=boot time"), c);
+    assertTrue(c.contains("env GREETING=booted"), c);
+    assertTrue(c.contains("cwd=/srv/app"), c);
+    assertTrue(c.contains("uid=1000 gid=1000 user=app"), c);
+  }
+
+  @Test
+  void debianNginx_servesHttpThroughForwardedPort_andPowerButtonStopsIt() throws Exception {
+    BundleResult b = convert("fixtures/debiannginx:latest", "nginx", AppOverrides.NONE);
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    try (Vm vm =
+        Vm.bundle(b.dir()).forward(port, 80).cacheDir(tmp.resolve("cache")).start(console)) {
+      assertTrue(vm.awaitAppStart(Duration.ofMinutes(2)), console.toString());
+      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+      String body = null;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (body == null && System.nanoTime() < deadline) {
+        try {
+          HttpResponse<String> resp =
+              http.send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                      .timeout(Duration.ofSeconds(3))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+          if (resp.statusCode() == 200) {
+            body = resp.body();
+          }
+        } catch (IOException e) {
+          Thread.sleep(300);
+        }
+      }
+      assertTrue(
+          body != null && body.contains("Welcome to nginx!"),
+          "nginx answered: " + body + "\n" + console);
+      vm.powerdown();
+      int status = vm.waitForExit(Duration.ofMinutes(1));
+      String c = console.toString(StandardCharsets.UTF_8);
+      assertEquals(0, status, c);
+      assertTrue(c.contains("oci2vm: exit status 0"), c);
+      assertTrue(!c.contains("Kernel panic"), c);
+    }
+  }
+
+  @Test
+  void kernelImage_fromRegistry_isPulledCachedAndBoots() throws Exception {
+    KernelSource kernel = KernelSource.image(registry.address() + "/kernels/debian:cloud");
+    BundleResult b =
+        Conversion.from(ImageSource.parse(registry.address() + "/fixtures/multilayer:latest"))
+            .cacheDir(tmp.resolve("cache"))
+            .writeBundle(
+                tmp.resolve("kernel-image"), SlimPolicy.DEFAULT, kernel, AppOverrides.NONE);
+    assertTrue(
+        b.kernelOrigin()
+            .startsWith("image " + registry.address() + "/kernels/debian:cloud@sha256:"),
+        b.kernelOrigin());
+    assertTrue(b.modules().contains("virtio_net"), b.modules().toString());
+    assertTrue(java.nio.file.Files.isDirectory(tmp.resolve("cache/kernels/sha256")));
+    Run r = boot(b.dir(), AppOverrides.NONE);
+    assertEquals(0, r.status(), r.console());
+    assertTrue(r.console().contains("oci2vm multiLayer app: argc="), r.console());
+  }
+
+  @Test
+  void shellEntrypoint_nonZeroExit_isTheVmsStatus() throws Exception {
+    AppOverrides sh =
+        new AppOverrides(
+            List.of("/bin/sh", "-c"),
+            List.of("echo from the shell; exit 7"),
+            List.of(),
+            null,
+            null,
+            null);
+    BundleResult b = convert("fixtures/debiannginx:latest", "sh-exit", sh);
+    Run r = boot(b.dir(), AppOverrides.NONE);
+    assertEquals(7, r.status(), r.console());
+    assertTrue(r.console().contains("from the shell"), r.console());
+    assertTrue(r.console().contains("oci2vm: exit status 7"), r.console());
+  }
+}

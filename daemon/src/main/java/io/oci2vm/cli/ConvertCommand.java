@@ -1,0 +1,119 @@
+package io.oci2vm.cli;
+
+import io.oci2vm.BundleResult;
+import io.oci2vm.ErrorCode;
+import io.oci2vm.KernelSource;
+import io.oci2vm.Oci2vmException;
+import io.oci2vm.SlimPolicy;
+import io.oci2vm.SlimReport;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code oci2vm convert REF -o DIR}: the image as a bootable microVM bundle. */
+@Command(
+    name = "convert",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Converts an image into a direct-boot microVM bundle: vmlinuz, initrd.img (the slimmed",
+      "app, oci2vm's init and the kernel modules the VM needs), cmdline, run-qemu.sh,",
+      "firecracker.json and oci2vm.json. Boot it with: oci2vm boot DIR"
+    })
+final class ConvertCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Parameters(
+      index = "0",
+      paramLabel = "REF",
+      description = "The image (see oci2vm inspect --help).")
+  String ref;
+
+  @Option(
+      names = {"-o", "--output"},
+      required = true,
+      paramLabel = "DIR",
+      description = "The bundle directory (new, empty, or an earlier bundle to replace).")
+  Path output;
+
+  @Option(
+      names = "--format",
+      paramLabel = "FORMAT",
+      defaultValue = "bundle",
+      description = "Output format: bundle (default). Disk formats come in a later release.")
+  String format;
+
+  @Option(
+      names = "--kernel",
+      paramLabel = "PATH",
+      description = "Kernel bzImage/vmlinuz (default: the distro kernel installed here).")
+  Path kernel;
+
+  @Option(
+      names = "--modules",
+      paramLabel = "DIR",
+      description = "The kernel's lib/modules directory (with --kernel).")
+  Path modules;
+
+  @Option(names = "--hostname", paramLabel = "NAME", description = "The VM's hostname.")
+  String hostname;
+
+  @Option(names = "--no-slim", description = "Keep every file of the image.")
+  boolean noSlim;
+
+  @Option(
+      names = "--keep",
+      paramLabel = "GLOB",
+      description = "Also keep matching paths; repeatable.")
+  List<String> keep = new ArrayList<>();
+
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "Print nothing but errors.")
+  boolean quiet;
+
+  @Mixin SourceOptions source;
+
+  @Mixin AppOptions app;
+
+  @Override
+  public Integer call() {
+    if (!format.equals("bundle")) {
+      throw new Oci2vmException(
+          ErrorCode.BAD_OPTION, "format '" + format + "' is not supported yet; use bundle");
+    }
+    if (modules != null && kernel == null) {
+      throw new Oci2vmException(ErrorCode.BAD_OPTION, "--modules goes with --kernel");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    SlimPolicy policy = (noSlim ? SlimPolicy.NONE : SlimPolicy.DEFAULT).keep(keep);
+    KernelSource k = kernel == null ? KernelSource.host() : KernelSource.file(kernel, modules);
+    BundleResult r =
+        source
+            .conversion(ref)
+            .onProgress(new ProgressPrinter(spec.commandLine().getErr(), quiet))
+            .writeBundle(output, policy, k, app.overrides(hostname));
+    if (quiet) {
+      return 0;
+    }
+    SlimReport s = r.report();
+    out.printf(
+        "Slimmed %s to %s (%d of %d files).%n",
+        Format.bytes(s.bytesBefore()),
+        Format.bytes(s.bytesAfter()),
+        s.filesAfter(),
+        s.filesBefore());
+    out.printf("Kernel %s (%s)", r.kernelRelease(), r.kernelOrigin());
+    out.printf(r.modules().isEmpty() ? "%n" : ", modules: %s%n", String.join(" ", r.modules()));
+    out.printf("Bundle %s:%n", r.dir());
+    r.files().forEach((name, size) -> out.printf("  %10s  %s%n", Format.bytes(size), name));
+    out.printf("Boot it: oci2vm boot %s%n", r.dir());
+    return 0;
+  }
+}
