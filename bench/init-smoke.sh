@@ -26,7 +26,8 @@
 # Prints the boot-to-app time (kernel uptime when the app started, and wall time from QEMU's
 # start to the "oci2vm: starting" line) and ends with "N passed, N failed".
 #
-# Run as root:  bench/init-smoke.sh            (KEEP=1 keeps the work dir with logs)
+# Run as root:  bench/init-smoke.sh            (KEEP=1 keeps the work dir with logs;
+#                                              TIMING_RUNS=9 adds 9 boots for median timings)
 # Needs musl-tools, qemu-system-x86, linux-image-cloud-amd64, cpio, e2fsprogs, python3
 # (installed with apt when missing). Every boot runs under `timeout`; the host-side listener
 # binds 127.0.0.1 only and stops by itself.
@@ -397,7 +398,7 @@ echo "kept" >"$d/run/lock/keep"
 ln -s ../run/lock "$d/var/lock"
 ln -s ../run/systemd/resolve/stub-resolv.conf "$d/etc/resolv.conf"
 printf '127.0.0.1 stale\n' >"$d/etc/hosts"
-mkfs.ext4 -q -F -L root -d "$d" "$work/disk.img" 32M
+mkfs.ext4 -q -F -L root -d "$d" "$work/disk.img" 32M >/dev/null
 d="$work/diskinit.d"
 stage "$d"
 rm -rf "$d/bin" "$d/etc" "$d/srv"
@@ -437,6 +438,22 @@ boot disk-ro "$work/diskinit.cpio.gz" "rootflags=ro" "${disk[@]}"
 check disk-ro "read-only root" has disk-ro "probe: /proc/mounts: /dev/vda / ext4 ro"
 check disk-ro "/etc/hosts bind-mounted over the read-only one" has disk-ro "probe: /etc/hosts: 10.0.2.15	diskvm"
 ended disk-ro 0
+
+# --- boot-to-app timing (TIMING_RUNS=N more boots of the static-network VM, medians) ---------
+timing_runs="${TIMING_RUNS:-0}"
+if ((timing_runs > 0)); then
+  uptimes=() walls=()
+  for i in $(seq "$timing_runs"); do
+    boot "time$i" "$work/net.cpio.gz" "" "${netdev[@]}"
+    timing "time$i"
+    uptimes+=("${app_uptime[time$i]}")
+    walls+=("${app_ms[time$i]}")
+  done
+  median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+  echo "boot-to-app over $timing_runs runs (virtio-net, static): median kernel uptime" \
+    "$(median "${uptimes[@]}") s (min $(printf '%s\n' "${uptimes[@]}" | sort -n | head -1))," \
+    "median wall $(median "${walls[@]}") ms"
+fi
 
 # --- summary ---------------------------------------------------------------------------------
 for name in config static dhcp; do

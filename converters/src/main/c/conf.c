@@ -435,7 +435,8 @@ void config_apply_cmdline(struct config *c, const struct strv *tokens) {
       const char *k = tok + 7;
       size_t klen = eq ? (size_t)(eq - k) : strlen(k);
       char *key = xstrndup(k, klen);
-      char *v = eq ? unescape(eq + 1, strlen(eq + 1), NULL) : NULL;
+      /* taken literally: the converter cannot escape what it passes at boot */
+      char *v = eq ? xstrdup(eq + 1) : NULL;
       if (!strcmp(key, "entrypoint")) {
         if (!entrypoint_seen) strv_clear(&c->entrypoint);
         entrypoint_seen = 1;

@@ -105,7 +105,7 @@ char *unescape(const char *in, size_t len, int *bad);
 char *escape(const char *in, int spaces);
 /* Parses init.conf text; warnings go through warn() with ORIGIN and line number. */
 void config_parse(struct config *c, const char *text, const char *origin);
-/* Splits a kernel command line on blanks outside double quotes, removing the quotes. */
+/* Splits a kernel command line on blanks outside double quotes, removing the quotes (no escapes). */
 void cmdline_split(const char *text, struct strv *out);
 /* Applies oci2vm.* / ip= / root= tokens of the kernel command line. */
 void config_apply_cmdline(struct config *c, const struct strv *tokens);

@@ -92,6 +92,8 @@ int main(int argc, char **argv) {
   debug("oci2vm-init (config version %d) is running", CONF_VERSION);
 
   load_modules(&c.modules);
+  /* console=hvc0 (virtio_console, a module) only has a driver now: reopen */
+  if (c.modules.n) open_console();
   if (c.root) {
     switch_root(&c); /* deletes the initramfs, modules included */
   } else {

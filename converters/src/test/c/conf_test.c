@@ -169,13 +169,13 @@ static void cmdline_split_quotes(void) {
 
 static void cmdline_overrides(void) {
   struct config c = parse("entrypoint=/e\ncmd=c1\ncmd=c2\nenv=A=1\nenv=B=2\nuid=5\ngid=6\n",
-                          "quiet oci2vm.cmd=\"x y\" oci2vm.cmd=z\\x20w oci2vm.env=A=9 "
+                          "quiet oci2vm.cmd=\"x y\" oci2vm.cmd=C:\\dir\\n oci2vm.env=A=9 "
                           "oci2vm.env=C=3 oci2vm.user=app:staff oci2vm.workdir=/w oci2vm.debug=1 "
                           "oci2vm.nonsense=1 root=/dev/vda rootflags=ro");
   CHECK(c.entrypoint.n == 1); /* cmd alone keeps the entrypoint */
   CHECK(c.cmd.n == 2);
   CHECK_STR(c.cmd.v[0], "x y");
-  CHECK_STR(c.cmd.v[1], "z w");
+  CHECK_STR(c.cmd.v[1], "C:\\dir\\n"); /* no unescaping on the command line */
   const char *v;
   CHECK(env_find(&c.env, "A", &v) >= 0 && strcmp(v, "9") == 0);
   CHECK(env_find(&c.env, "C", &v) >= 0 && strcmp(v, "3") == 0);

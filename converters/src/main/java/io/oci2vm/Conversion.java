@@ -4,6 +4,7 @@ import io.oci2vm.internal.assemble.Assembler;
 import io.oci2vm.internal.flatten.Flattener;
 import io.oci2vm.internal.flatten.RootFs;
 import io.oci2vm.internal.kernel.Kernel;
+import io.oci2vm.internal.kernel.KernelBuilder;
 import io.oci2vm.internal.kernel.KernelImage;
 import io.oci2vm.internal.kernel.KernelLocator;
 import io.oci2vm.internal.slim.Slimmer;
@@ -238,6 +239,20 @@ public final class Conversion {
                   p.fs(),
                   KernelImage.cacheDir(cacheDir, p.image().manifestDigest()),
                   "image " + i.source() + "@" + p.image().manifestDigest()));
+    }
+    if (k instanceof KernelSource.Auto) {
+      var built = new KernelBuilder(cacheDir, listener).cachedDefault();
+      if (built.isPresent()) {
+        Kernel own = locator.file(built.get().bzImage(), null);
+        return new Kernel(
+            own.image(),
+            own.release(),
+            own.versionString(),
+            null,
+            own.config(),
+            "oci2vm kernel " + built.get().recipeHash(),
+            own.digest());
+      }
     }
     return locator.host();
   }

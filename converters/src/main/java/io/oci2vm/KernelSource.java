@@ -5,6 +5,17 @@ import java.util.Objects;
 
 /** Where the VM's kernel comes from. */
 public sealed interface KernelSource {
+  /**
+   * oci2vm's own microVM kernel when one has been built on this machine ({@code oci2vm kernel
+   * build}), otherwise the installed distro kernel. The conversion reports which it chose.
+   */
+  static KernelSource auto() {
+    return new Auto();
+  }
+
+  /** The built oci2vm kernel, else the distro kernel. */
+  record Auto() implements KernelSource {}
+
   /** The distro kernel installed on this machine (/boot/vmlinuz-* with /lib/modules). */
   static KernelSource host() {
     return new Host();

@@ -93,7 +93,7 @@ final class ConvertCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     SlimPolicy policy = (noSlim ? SlimPolicy.NONE : SlimPolicy.DEFAULT).keep(keep);
-    KernelSource k = kernel == null ? KernelSource.host() : KernelSource.file(kernel, modules);
+    KernelSource k = kernel == null ? KernelSource.auto() : KernelSource.file(kernel, modules);
     BundleResult r =
         source
             .conversion(ref)

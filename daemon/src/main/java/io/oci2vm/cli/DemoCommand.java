@@ -49,7 +49,7 @@ final class DemoCommand implements Callable<Integer> {
             .writeBundle(
                 output.resolve("bundle"),
                 SlimPolicy.DEFAULT,
-                KernelSource.host(),
+                KernelSource.auto(),
                 AppOverrides.NONE);
     out.printf(
         "   slimmed %s to %s; kernel %s; initrd %s%n",

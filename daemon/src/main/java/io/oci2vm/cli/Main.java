@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       ConvertCommand.class,
       BootCommand.class,
       DemoCommand.class,
+      KernelCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit status:%n",

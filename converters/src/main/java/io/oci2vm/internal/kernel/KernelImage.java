@@ -11,8 +11,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
@@ -24,6 +22,47 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  */
 public final class KernelImage {
   private KernelImage() {}
+
+  /** Manifest annotation: the kernel release. */
+  public static final String RELEASE_ANNOTATION = "org.opencontainers.image.version";
+
+  /** Manifest annotation: the hash of the recipe (source, script, config fragments). */
+  public static final String CONFIG_HASH_ANNOTATION = "io.oci2vm.kernel.config-hash";
+
+  /**
+   * Packages a built kernel as a kernel OCI image layout at {@code layout}: {@code /kernel}, an
+   * empty {@code /kernel.tar} (everything is built in; LinuxKit's layout still has one) and {@code
+   * /config}, with the release and recipe hash as manifest annotations.
+   */
+  public static Digest write(KernelBuilder.Built built, Path layout, String tag)
+      throws IOException {
+    java.io.ByteArrayOutputStream emptyTar = new java.io.ByteArrayOutputStream();
+    try (var t = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(emptyTar)) {
+      var e =
+          new org.apache.commons.compress.archivers.tar.TarArchiveEntry(
+              "lib/modules/" + built.release() + "/");
+      e.setModTime(0);
+      t.putArchiveEntry(e);
+      t.closeArchiveEntry();
+    }
+    var entries =
+        java.util.List.of(
+            new io.oci2vm.internal.write.OciLayoutWriter.Entry(
+                "kernel", 0644, 0, 0, Files.readAllBytes(built.bzImage())),
+            new io.oci2vm.internal.write.OciLayoutWriter.Entry(
+                "kernel.tar", 0644, 0, 0, emptyTar.toByteArray()),
+            new io.oci2vm.internal.write.OciLayoutWriter.Entry(
+                "config", 0644, 0, 0, Files.readAllBytes(built.dir().resolve("config"))));
+    var runtime = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+    runtime.putObject("Labels").put(RELEASE_ANNOTATION, built.release());
+    return io.oci2vm.internal.write.OciLayoutWriter.write(
+        layout,
+        tag,
+        entries,
+        runtime,
+        java.util.Map.of(
+            RELEASE_ANNOTATION, built.release(), CONFIG_HASH_ANNOTATION, built.recipeHash()));
+  }
 
   /** The cache directory for the image with this manifest digest. */
   public static Path cacheDir(Path cacheRoot, Digest manifest) {
@@ -65,7 +104,7 @@ public final class KernelImage {
           // another conversion unpacked the same image meanwhile
         }
       } finally {
-        deleteTree(temp);
+        io.oci2vm.internal.FileTrees.deleteRecursively(temp);
       }
     }
     Path image = target.resolve("kernel");
@@ -106,17 +145,6 @@ public final class KernelImage {
           Files.createDirectories(p.getParent());
           Files.copy(tar, p, StandardCopyOption.REPLACE_EXISTING);
         }
-      }
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(p);
       }
     }
   }

@@ -40,8 +40,11 @@ public final class KernelLocator {
     String release = version.split(" ", 2)[0];
     Path dir =
         modules == null ? existingDir(modulesRoot.resolve(release)) : modulesDir(modules, release);
-    Map<String, String> config =
-        readConfig(image.toAbsolutePath().getParent().resolve("config-" + release));
+    Path imageDir = image.toAbsolutePath().getParent();
+    Map<String, String> config = readConfig(imageDir.resolve("config-" + release));
+    if (config.isEmpty()) {
+      config = readConfig(imageDir.resolve("config"));
+    }
     if (config.isEmpty() && dir != null) {
       config = readConfig(dir.resolve("config"));
     }

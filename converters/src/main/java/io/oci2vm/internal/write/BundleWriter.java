@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -137,7 +136,7 @@ public final class BundleWriter {
       json.writeValue(file("oci2vm.json").toFile(), m);
       files.put("oci2vm.json", Files.size(file("oci2vm.json")));
       if (Files.exists(target)) {
-        deleteTree(target);
+        io.oci2vm.internal.FileTrees.deleteRecursively(target);
       }
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
@@ -149,7 +148,7 @@ public final class BundleWriter {
   /** Removes the partial bundle after a failure. */
   public void abandon() {
     try {
-      deleteTree(temp);
+      io.oci2vm.internal.FileTrees.deleteRecursively(temp);
     } catch (IOException ignored) {
       // a leftover .partial directory is recognisable as such
     }
@@ -166,17 +165,6 @@ public final class BundleWriter {
       return s.findAny().isEmpty();
     } catch (IOException e) {
       return false;
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
-        Files.delete(p);
-      }
     }
   }
 

@@ -35,6 +35,17 @@ public final class OciLayoutWriter {
    */
   public static Digest write(Path layout, String tag, List<Entry> entries, ObjectNode runtime)
       throws IOException {
+    return write(layout, tag, entries, runtime, java.util.Map.of());
+  }
+
+  /** As {@link #write(Path, String, List, ObjectNode)}, with manifest annotations. */
+  public static Digest write(
+      Path layout,
+      String tag,
+      List<Entry> entries,
+      ObjectNode runtime,
+      java.util.Map<String, String> annotations)
+      throws IOException {
     byte[] tar = tar(entries);
     ByteArrayOutputStream gz = new ByteArrayOutputStream();
     GzipParameters p = new GzipParameters();
@@ -56,6 +67,10 @@ public final class OciLayoutWriter {
     manifest.put("mediaType", MediaTypes.OCI_MANIFEST);
     descriptor(manifest.putObject("config"), MediaTypes.OCI_CONFIG, configBytes);
     descriptor(manifest.putArray("layers").addObject(), MediaTypes.OCI_LAYER_GZIP, layer);
+    if (!annotations.isEmpty()) {
+      ObjectNode a = manifest.putObject("annotations");
+      new java.util.TreeMap<>(annotations).forEach(a::put);
+    }
     byte[] manifestBytes = JSON.writeValueAsBytes(manifest);
     ObjectNode index = JSON.createObjectNode();
     index.put("schemaVersion", 2);

@@ -137,6 +137,37 @@ class AssembleTest {
   }
 
   @Test
+  void render_parsedByTheRealInit_roundTrips() throws Exception {
+    Path init = Path.of("target/classes/io/oci2vm/init/oci2vm-init");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(init), "init not built");
+    ImageConfig app =
+        new ImageConfig(
+            List.of("/bin/app", "-c"),
+            List.of(
+                "two words", "new\nline", "back\\slash", "tab\there", "ctl\u0001", "ünï", "a=b"),
+            List.of("A=1", "B=has space", "C="),
+            "/srv/app",
+            "",
+            List.of(),
+            "",
+            Map.of());
+    byte[] conf =
+        InitConfig.render(
+            app,
+            new UserResolver.Identity(1000, 33, List.of(33L, 44L)),
+            "web-1",
+            List.of("/oci2vm/modules/virtio.ko", "/oci2vm/modules/virtio_net.ko"),
+            InitConfig.Network.QEMU_USER);
+    Path file = Files.write(tmp.resolve("init.conf"), conf);
+    Process p = new ProcessBuilder(init.toString(), "--print-config", file.toString()).start();
+    String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), "the init accepted the config without warnings: " + err);
+    String written = new String(conf, StandardCharsets.UTF_8).replaceFirst("^#[^\n]*\n", "");
+    assertEquals(written, printed);
+  }
+
+  @Test
   void write_initramfs_holdsTreeThenOci2vmFiles() throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (RootFs fs = tree()) {

@@ -1,0 +1,112 @@
+package io.oci2vm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.oci2vm.fixtures.FixtureImage;
+import io.oci2vm.fixtures.Fixtures;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line as users run it: the real executable jar, real kernel, real QEMU. */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class CliIT {
+  @TempDir Path tmp;
+
+  private record Run(int status, String out, String err) {}
+
+  /** Runs the shaded jar the way ./oci2vm does, in a fresh JVM. */
+  private Run jar(String... args) throws Exception {
+    Path jar = Path.of("target/oci2vm.jar").toAbsolutePath();
+    List<String> cmd = new java.util.ArrayList<>(List.of("java", "-jar", jar.toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile());
+    pb.environment().put("OCI2VM_CACHE", tmp.resolve("cache").toString());
+    pb.redirectOutput(tmp.resolve("out.txt").toFile());
+    pb.redirectError(tmp.resolve("err.txt").toFile());
+    Process p = pb.start();
+    assertTrue(p.waitFor(4, TimeUnit.MINUTES), "timed out: " + cmd);
+    return new Run(
+        p.exitValue(),
+        Files.readString(tmp.resolve("out.txt"), StandardCharsets.UTF_8),
+        Files.readString(tmp.resolve("err.txt"), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void demo_buildsConvertsAndBootsTheExample() throws Exception {
+    Run r = jar("demo");
+    assertEquals(0, r.status(), r.out() + r.err());
+    assertTrue(r.out().contains("Hello from a microVM made by oci2vm!"), r.out());
+    assertTrue(r.out().contains("address:   eth0 10.0.2.15"), r.out());
+    assertTrue(r.out().contains("user:      uid=1000 gid=1000"), r.out());
+    assertTrue(r.out().contains("oci2vm: exit status 0"), r.out());
+    assertTrue(r.out().contains("The VM powered off with the app's exit status 0"), r.out());
+    assertTrue(Files.isRegularFile(tmp.resolve("oci2vm-demo/bundle/oci2vm.json")));
+  }
+
+  @Test
+  void convertThenBoot_exitStatusAndBootTimeOverrides() throws Exception {
+    FixtureImage f = Fixtures.glibcApp();
+    Path bundle = tmp.resolve("bundle");
+    Run c = jar("convert", f.reference(), "-o", bundle.toString(), "-e", "GREETING=from-cli");
+    assertEquals(0, c.status(), c.out() + c.err());
+    assertTrue(c.out().contains("Boot it: oci2vm boot"), c.out());
+    JsonNode meta = new ObjectMapper().readTree(bundle.resolve("oci2vm.json").toFile());
+    assertTrue(meta.get("outputs").get("initrd.img").get("sha256").asText().startsWith("sha256:"));
+    assertTrue(meta.get("kernel").get("modules").size() > 0);
+
+    Run b = jar("boot", bundle.toString(), "--cmd", "two words", "--workdir", "/tmp");
+    assertEquals(0, b.status(), b.out() + b.err());
+    assertTrue(b.out().contains("argv[1]=two words"), b.out());
+    assertTrue(b.out().contains("env GREETING=from-cli"), b.out());
+    assertTrue(b.out().contains("cwd=/tmp"), b.out());
+
+    Run bad = jar("boot", bundle.toString(), "--entrypoint", "/no/such/program");
+    assertEquals(127, bad.status(), bad.out() + bad.err());
+    assertTrue(bad.out().contains("oci2vm: exit status 127"), bad.out());
+  }
+
+  @Test
+  void convert_sameInputsTwice_givesIdenticalArtifacts() throws Exception {
+    FixtureImage f = Fixtures.multiLayer();
+    assertEquals(
+        0, jar("convert", f.reference(), "-o", tmp.resolve("a").toString(), "-q").status());
+    assertEquals(
+        0, jar("convert", f.reference(), "-o", tmp.resolve("b").toString(), "-q").status());
+    for (String name :
+        List.of("vmlinuz", "initrd.img", "cmdline", "run-qemu.sh", "firecracker.json")) {
+      assertEquals(
+          -1L,
+          Files.mismatch(tmp.resolve("a").resolve(name), tmp.resolve("b").resolve(name)),
+          name);
+    }
+  }
+
+  @Test
+  void convert_badKernel_isClearErrorAndNoBundle() throws Exception {
+    Path junk = Files.writeString(tmp.resolve("vmlinuz"), "not a kernel");
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int status =
+        Main.run(
+            new String[] {
+              "convert", Fixtures.multiLayer().reference(), "-o", tmp.resolve("x").toString(),
+              "--kernel", junk.toString(), "--cache-dir", tmp.resolve("c").toString()
+            },
+            new PrintWriter(out, true),
+            new PrintWriter(err, true));
+    assertEquals(Main.EXIT_FAILED, status);
+    assertTrue(err.toString().startsWith("oci2vm: KERNEL_UNSUITABLE: "), err.toString());
+    assertTrue(!Files.exists(tmp.resolve("x")));
+  }
+}
