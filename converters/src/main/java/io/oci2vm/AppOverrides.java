@@ -14,6 +14,8 @@ import java.util.List;
  * @param user USER[:GROUP], names or numbers
  * @param workdir replaces WorkingDir
  * @param hostname the VM's hostname (default: the image's repository name)
+ * @param network how the VM's first NIC is configured: {@code static} (QEMU user-networking
+ *     addresses, the default), {@code dhcp} or {@code none}; null for the default
  */
 public record AppOverrides(
     List<String> entrypoint,
@@ -21,9 +23,22 @@ public record AppOverrides(
     List<String> env,
     String user,
     String workdir,
-    String hostname) {
+    String hostname,
+    String network) {
   /** No overrides. */
-  public static final AppOverrides NONE = new AppOverrides(null, null, List.of(), null, null, null);
+  public static final AppOverrides NONE =
+      new AppOverrides(null, null, List.of(), null, null, null, null);
+
+  /** Overrides with the default network. */
+  public AppOverrides(
+      List<String> entrypoint,
+      List<String> cmd,
+      List<String> env,
+      String user,
+      String workdir,
+      String hostname) {
+    this(entrypoint, cmd, env, user, workdir, hostname, null);
+  }
 
   /** Copies the lists and checks env entries. */
   public AppOverrides {
@@ -34,6 +49,10 @@ public record AppOverrides(
       if (e.indexOf('=') <= 0) {
         throw new Oci2vmException(ErrorCode.BAD_OPTION, "env '" + e + "' is not KEY=VALUE");
       }
+    }
+    if (network != null && !List.of("static", "dhcp", "none").contains(network)) {
+      throw new Oci2vmException(
+          ErrorCode.BAD_OPTION, "network '" + network + "' is not static, dhcp or none");
     }
   }
 

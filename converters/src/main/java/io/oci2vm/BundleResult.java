@@ -15,6 +15,7 @@ import java.util.Map;
  * @param modules kernel modules the initramfs carries, in load order
  * @param files each file's size in bytes
  * @param manifest the oci2vm.json written beside the artifacts
+ * @param timings time per stage: pull, flatten, slim, assemble
  */
 public record BundleResult(
     Path dir,
@@ -24,4 +25,5 @@ public record BundleResult(
     String kernelOrigin,
     List<String> modules,
     Map<String, Long> files,
-    Path manifest) {}
+    Path manifest,
+    Map<String, java.time.Duration> timings) {}

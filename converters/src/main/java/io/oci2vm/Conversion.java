@@ -163,14 +163,22 @@ public final class Conversion {
                     Files.newOutputStream(bundle.file("initrd.img")), 1 << 16)) {
               payload =
                   Assembler.writeInitramfs(
-                      p.fs(), p.slim().output(), app, hostname(overrides), kernel, out);
+                      p.fs(),
+                      p.slim().output(),
+                      app,
+                      hostname(overrides),
+                      overrides.network(),
+                      kernel,
+                      out);
             }
             bundle.writeBootFiles(kernel);
+            Map<String, Duration> stages = new LinkedHashMap<>();
+            stages.put("pull", p.pullTime());
+            stages.put("flatten", p.flattenTime());
+            stages.put("slim", p.slimTime());
+            stages.put("assemble", Duration.ofNanos(System.nanoTime() - t0));
             Map<String, Double> timings = new LinkedHashMap<>();
-            timings.put("pull", seconds(p.pullTime()));
-            timings.put("flatten", seconds(p.flattenTime()));
-            timings.put("slim", seconds(p.slimTime()));
-            timings.put("assemble", seconds(Duration.ofNanos(System.nanoTime() - t0)));
+            stages.forEach((k, v) -> timings.put(k, seconds(v)));
             Map<String, Long> files =
                 bundle.finish(
                     source.toString(),
@@ -187,7 +195,8 @@ public final class Conversion {
                 kernel.origin(),
                 payload.modules(),
                 files,
-                dir.resolve("oci2vm.json"));
+                dir.resolve("oci2vm.json"),
+                stages);
           } catch (IOException | RuntimeException e) {
             bundle.abandon();
             if (e instanceof IOException io) {

@@ -35,7 +35,7 @@ final class AppOptions {
   @Option(names = "--workdir", paramLabel = "DIR", description = "The app's working directory.")
   String workdir;
 
-  AppOverrides overrides(String hostname) {
-    return new AppOverrides(entrypoint, cmd, env, user, workdir, hostname);
+  AppOverrides overrides(String hostname, String network) {
+    return new AppOverrides(entrypoint, cmd, env, user, workdir, hostname, network);
   }
 }

@@ -57,11 +57,22 @@ final class BootCommand implements Callable<Integer> {
       description = "Stop the VM after this many seconds (default: no limit).")
   long timeout;
 
+  @Option(
+      names = "--kernel-arg",
+      paramLabel = "ARG",
+      description = "Add a word to the kernel command line (e.g. ip=dhcp); repeatable.")
+  List<String> kernelArgs = new ArrayList<>();
+
   @Mixin AppOptions app;
 
   @Override
   public Integer call() throws Exception {
-    Vm.Builder b = Vm.bundle(dir).memory(memory).cpus(cpus).overrides(app.overrides(null));
+    Vm.Builder b =
+        Vm.bundle(dir)
+            .memory(memory)
+            .cpus(cpus)
+            .overrides(app.overrides(null, null))
+            .kernelArgs(kernelArgs);
     ports.forEach(b::forward);
     b.interactive(System.console() != null);
     FileOutputStream console = new FileOutputStream(FileDescriptor.out);

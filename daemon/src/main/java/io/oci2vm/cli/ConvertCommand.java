@@ -64,6 +64,15 @@ final class ConvertCommand implements Callable<Integer> {
   @Option(names = "--hostname", paramLabel = "NAME", description = "The VM's hostname.")
   String hostname;
 
+  @Option(
+      names = "--network",
+      paramLabel = "MODE",
+      description = {
+        "How the VM's NIC is set up: static (default: 10.0.2.15/24 via 10.0.2.2, QEMU's user",
+        "networking), dhcp, or none. A bundle's boot can override it with ip= kernel arguments."
+      })
+  String network;
+
   @Option(names = "--no-slim", description = "Keep every file of the image.")
   boolean noSlim;
 
@@ -98,7 +107,7 @@ final class ConvertCommand implements Callable<Integer> {
         source
             .conversion(ref)
             .onProgress(new ProgressPrinter(spec.commandLine().getErr(), quiet))
-            .writeBundle(output, policy, k, app.overrides(hostname));
+            .writeBundle(output, policy, k, app.overrides(hostname, network));
     if (quiet) {
       return 0;
     }
@@ -113,6 +122,15 @@ final class ConvertCommand implements Callable<Integer> {
     out.printf(r.modules().isEmpty() ? "%n" : ", modules: %s%n", String.join(" ", r.modules()));
     out.printf("Bundle %s:%n", r.dir());
     r.files().forEach((name, size) -> out.printf("  %10s  %s%n", Format.bytes(size), name));
+    out.printf(
+        "Took %s: pull %s, flatten %s, slim %s, assemble %s.%n",
+        Format.seconds(
+            r.timings().values().stream()
+                .reduce(java.time.Duration.ZERO, java.time.Duration::plus)),
+        Format.seconds(r.timings().get("pull")),
+        Format.seconds(r.timings().get("flatten")),
+        Format.seconds(r.timings().get("slim")),
+        Format.seconds(r.timings().get("assemble")));
     out.printf("Boot it: oci2vm boot %s%n", r.dir());
     return 0;
   }

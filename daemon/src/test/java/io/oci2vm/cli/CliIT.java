@@ -77,6 +77,27 @@ class CliIT {
   }
 
   @Test
+  void network_dhcpAtConvertTime_andIpArgumentAtBootTime() throws Exception {
+    assertEquals(0, jar("demo").status());
+    String image = "oci:" + tmp.resolve("oci2vm-demo/image") + ":demo";
+    Path bundle = tmp.resolve("dhcp");
+    assertEquals(
+        0, jar("convert", image, "-o", bundle.toString(), "--network", "dhcp", "-q").status());
+    Run dhcp = jar("boot", bundle.toString());
+    assertEquals(0, dhcp.status(), dhcp.out() + dhcp.err());
+    assertTrue(dhcp.out().contains("address:   eth0 10.0.2.15"), dhcp.out());
+
+    Run fixed =
+        jar(
+            "boot",
+            bundle.toString(),
+            "--kernel-arg",
+            "ip=10.0.2.77::10.0.2.2:255.255.255.0::eth0:off");
+    assertEquals(0, fixed.status(), fixed.out() + fixed.err());
+    assertTrue(fixed.out().contains("address:   eth0 10.0.2.77"), fixed.out());
+  }
+
+  @Test
   void convert_sameInputsTwice_givesIdenticalArtifacts() throws Exception {
     FixtureImage f = Fixtures.multiLayer();
     assertEquals(

@@ -56,6 +56,7 @@ public final class Assembler {
       Set<Node> include,
       ImageConfig app,
       String hostname,
+      String network,
       Kernel kernel,
       OutputStream out)
       throws IOException {
@@ -78,7 +79,8 @@ public final class Assembler {
       modulePaths.add(path);
       moduleFiles.add(new InitramfsWriter.Extra(path, 0644, m::open));
     }
-    byte[] conf = InitConfig.render(app, user, hostname, modulePaths, InitConfig.Network.QEMU_USER);
+    byte[] conf =
+        InitConfig.render(app, user, hostname, modulePaths, InitConfig.Network.of(network));
     extras.add(new InitramfsWriter.Extra(InitConfig.CONF, 0644, InitramfsWriter.Content.of(conf)));
     extras.addAll(moduleFiles);
     InitramfsWriter.write(

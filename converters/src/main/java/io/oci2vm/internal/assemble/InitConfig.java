@@ -26,6 +26,13 @@ public final class InitConfig {
     /** QEMU's user-mode networking: guest 10.0.2.15/24, gateway 10.0.2.2, DNS 10.0.2.3. */
     public static final Network QEMU_USER =
         new Network("static", "10.0.2.15/24", "10.0.2.2", "10.0.2.3");
+
+    /** The network for a mode name: static (QEMU user networking), dhcp or none. */
+    public static Network of(String mode) {
+      return mode == null || mode.equals("static")
+          ? QEMU_USER
+          : new Network(mode, null, null, null);
+    }
   }
 
   private InitConfig() {}
