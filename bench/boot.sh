@@ -36,9 +36,8 @@
 # listens on loopback only, every command runs under `timeout`, every wait is bounded, and the
 # registry, VMs and temporary files go on exit.
 #
-# The jar is built once with `./oci2vm --version` and then copied aside and run as the wrapper
-# runs it (java $OCI2VM_JAVA_OPTS -jar): the wrapper would otherwise look for changed sources
-# before every run and rebuild in the middle of a measurement if someone edits one.
+# The jar is built once and run from a copy (bench/lib.sh, build_jar), so an edit to the sources
+# during the benchmark cannot trigger a rebuild in the middle of a measurement.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
@@ -48,7 +47,7 @@ servers=(debianNginx)               # apps that never exit: timed to the first H
 run_timeout="${RUN_TIMEOUT:-900}"   # seconds, per convert run
 boot_timeout="${BOOT_TIMEOUT:-120}" # seconds, per boot (oci2vm boot --timeout, and the HTTP poll)
 
-log() { echo "bench: $*" >&2; }
+source bench/lib.sh
 
 # --- tools -----------------------------------------------------------------------------------
 need=()
@@ -59,124 +58,27 @@ command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v skopeo >/dev/null || need+=(skopeo)
 command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
 compgen -G '/boot/vmlinuz-*' >/dev/null || need+=(linux-image-cloud-amd64)
-if ((${#need[@]})); then
-  log "installing ${need[*]} with apt"
-  sudo_cmd=()
-  [[ $(id -u) == 0 ]] || sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get update -q >&2
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${need[@]}" >&2
-fi
+install_missing "${need[@]}"
 
-# --- temporary files, the registry and VMs, gone on exit -------------------------------------
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/oci2vm-bench-boot.XXXXXX")"
-registry_pid=""
+# --- temporary files, the jar, the fixtures, the registry and VMs (gone on exit) -------------
 boot_pid=""
-cleanup() {
+stop_boots() {
   if [[ -n "$boot_pid" ]] && kill -0 "$boot_pid" 2>/dev/null; then
     kill "$boot_pid" 2>/dev/null || true
   fi
   # anything still running from our bundles (java ... boot $tmp/..., qemu -kernel $tmp/...)
   pkill -f "$tmp/" 2>/dev/null || true
-  if [[ -n "$registry_pid" ]] && kill -0 "$registry_pid" 2>/dev/null; then
-    kill "$registry_pid" 2>/dev/null || true
-    wait "$registry_pid" 2>/dev/null || true
-  fi
-  rm -rf "$tmp"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# --- the jar and the fixtures ----------------------------------------------------------------
-log "building the jar (not measured)"
-if ! ./oci2vm --version >&2; then
-  log "the checkout does not build; to measure the last commit instead, run this script from an"
-  log "export of it: git archive HEAD | tar -x -C DIR && cp bench/boot.sh DIR/bench/ && DIR/bench/boot.sh"
-  exit 1
-fi
-cp daemon/target/oci2vm.jar "$tmp/oci2vm.jar"
-
-log "building or finding the fixture layouts (not measured)"
-mapfile -t refs < <(timeout 1800 mvn -q -B -pl fixtures compile exec:java -Dspotless.check.skip=true \
-  -Dexec.mainClass=io.oci2vm.fixtures.Fixtures -Dexec.args="${fixtures[*]}" -Dstyle.color=never |
-  grep -o "oci:.*")
-if ((${#refs[@]} != ${#fixtures[@]})); then
-  log "expected ${#fixtures[@]} fixture references, got: ${refs[*]:-none}"
-  exit 1
-fi
-
-# --- a real registry on a free loopback port -------------------------------------------------
-start_registry() {
-  local attempt port
-  for attempt in 1 2 3 4 5; do
-    port=$((20000 + RANDOM % 40000))
-    ss -Htln "sport = :$port" | grep -q . && continue
-    cat >"$tmp/registry.yml" <<EOF
-version: 0.1
-log: {level: warn}
-storage: {filesystem: {rootdirectory: "$tmp/registry"}}
-http: {addr: "127.0.0.1:$port", secret: oci2vm-bench}
-EOF
-    env $(env | grep -o '^REGISTRY_[^=]*' | sed 's/^/-u /') \
-      docker-registry serve "$tmp/registry.yml" >"$tmp/registry.log" 2>&1 &
-    registry_pid=$!
-    for _ in $(seq 100); do
-      if curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$port/v2/" 2>/dev/null; then
-        registry="127.0.0.1:$port"
-        return 0
-      fi
-      kill -0 "$registry_pid" 2>/dev/null || break
-      sleep 0.2
-    done
-    kill "$registry_pid" 2>/dev/null || true
-    wait "$registry_pid" 2>/dev/null || true
-    registry_pid=""
-    grep -q "address already in use" "$tmp/registry.log" || break
-  done
-  log "docker-registry did not start; its log:"
-  cat "$tmp/registry.log" >&2
-  exit 1
-}
+make_tmp oci2vm-bench-boot
+cleanup_hooks+=(stop_boots)
+build_jar
+fixture_refs "${fixtures[@]}"
 start_registry
-log "registry on $registry"
 
 # --- measuring -------------------------------------------------------------------------------
-oci2vm() { java ${OCI2VM_JAVA_OPTS:-} -jar "$tmp/oci2vm.jar" "$@"; }
-
-# measure NAME ARGS...: runs oci2vm ARGS under GNU time; appends "SECONDS RSS_KIB" to $tmp/NAME.
-measure() {
-  local name="$1"
-  shift
-  if ! timeout "$run_timeout" /usr/bin/time -v -o "$tmp/time.txt" \
-    java ${OCI2VM_JAVA_OPTS:-} -jar "$tmp/oci2vm.jar" "$@" >"$tmp/run.log" 2>&1; then
-    log "failed: oci2vm $*"
-    cat "$tmp/run.log" "$tmp/time.txt" >&2 2>/dev/null || true
-    exit 1
-  fi
-  awk -F': ' '
-    /Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i] }
-    /Maximum resident set size/ { rss = $2 }
-    END { printf "%.2f %d\n", s, rss }' "$tmp/time.txt" >>"$tmp/$name"
-}
-
 # stages BUNDLE: "pull flatten slim assemble" seconds from the bundle's oci2vm.json.
 stages() { jq -r '.timingsSeconds | "\(.pull) \(.flatten) \(.slim) \(.assemble)"' "$1/oci2vm.json"; }
 
-# median FILE COLUMN: the median of a column of numbers ("-" when there are none).
-median() {
-  awk -v c="$2" '$c != "-" { print $c }' "$1" | sort -g | awk '{ v[NR] = $1 }
-    END { if (!NR) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
-human() {
-  awk -v b="$1" 'BEGIN { split("B KiB MiB GiB", u); i = 1
-    while (b >= 1024 && i < 4) { b /= 1024; i++ }
-    printf(i == 1 ? "%d %s" : "%.1f %s", b, u[i]) }'
-}
-sub() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-") print "-"; else printf "%.2f", a - b }'; }
-uptime_now() { local up _; read -r up _ </proc/uptime; echo "$up"; }
-# stamp: prefixes each line with the boottime clock (the clock of /proc/PID/stat's start time).
-stamp() { local up _ line; while IFS= read -r line || [[ -n $line ]]; do read -r up _ </proc/uptime; printf '%s %s\n' "$up" "$line"; done; }
 clk_tck="$(getconf CLK_TCK)"
 
 # boot NAME BUNDLE [PORT]: boots the bundle once under TCG. Without PORT waits for the VM to
@@ -192,7 +94,7 @@ boot() {
   (
     rc=0
     OCI2VM_ACCEL=tcg OCI2VM_BOOT_STATS=1 timeout "$((boot_timeout + 30))" \
-      java ${OCI2VM_JAVA_OPTS:-} -jar "$tmp/oci2vm.jar" boot "$bundle" --timeout "$boot_timeout" "${fwd[@]}" \
+      "${oci2vm_cmd[@]}" boot "$bundle" --timeout "$boot_timeout" "${fwd[@]}" \
       </dev/null 2>"$tmp/boot.err" || rc=$?
     echo "$rc" >"$tmp/boot.rc"
   ) | stamp >"$tmp/boot.out" &
@@ -270,10 +172,10 @@ free_port() {
   exit 1
 }
 
-load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+load_before="$(loadavg)"
 for r in $(seq "$runs"); do
   s0="$(uptime_now)"
-  oci2vm --version >/dev/null
+  "${oci2vm_cmd[@]}" --version >/dev/null
   echo "$(sub "$(uptime_now)" "$s0")" >>"$tmp/jvm"
 done
 
@@ -281,13 +183,7 @@ rows=()
 notes=()
 for i in "${!fixtures[@]}"; do
   name="${fixtures[$i]}"
-  ref="${refs[$i]}"
-  layout="${ref#oci:}"
-  layout="${layout%:*}"
-  image="$registry/bench/${name,,}:latest"
-  log "$name: pushing $layout to $image"
-  timeout 300 skopeo --insecure-policy copy --quiet --dest-tls-verify=false --dest-no-creds \
-    --preserve-digests "oci:$layout:latest" "docker://$image" >&2
+  push_fixture "$name" "${refs[$i]}"
 
   bundle="$tmp/$name.bundle"
   cache="$tmp/cache-$name"
@@ -309,7 +205,7 @@ for i in "${!fixtures[@]}"; do
 
   log "$name: one cold convert without -q (not measured)"
   rm -rf "$tmp/cache-$name.once" "$tmp/$name.once"
-  timeout "$run_timeout" java ${OCI2VM_JAVA_OPTS:-} -jar "$tmp/oci2vm.jar" convert "$image" \
+  timeout "$run_timeout" "${oci2vm_cmd[@]}" convert "$image" \
     -o "$tmp/$name.once" --cache-dir "$tmp/cache-$name.once" >"$tmp/$name.verbose.txt" 2>&1
   rm -rf "$tmp/cache-$name.once" "$tmp/$name.once" "$cache"
 
@@ -353,9 +249,8 @@ for i in "${!fixtures[@]}"; do
   notes+=("$(sed 's/^/        /' "$tmp/$name.verbose.txt")")
 done
 
-echo "oci2vm convert + boot (TCG) from a local docker-registry, median of $runs runs; $(nproc) cores," \
-  "$(java -version 2>&1 | head -n 1); commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo 'unknown (not a git checkout)');" \
-  "load average $load_before before, $(cut -d' ' -f1-3 /proc/loadavg) after."
+echo "oci2vm convert + boot (TCG) from a local docker-registry, median of $runs runs; $(machine_summary)" \
+  "load average $load_before before, $(loadavg) after."
 echo
 echo "| fixture | image uncompressed | vmlinuz | initrd | convert cold s | convert warm s | converter peak RSS MiB (cold/warm) | boot-to-app s (TCG) | boot total s (or time to first HTTP 200) |"
 echo "|---|---|---|---|---|---|---|---|---|"

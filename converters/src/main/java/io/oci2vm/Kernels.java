@@ -63,6 +63,43 @@ public final class Kernels {
     }
   }
 
+  /**
+   * Packages a built kernel as a kernel image and pushes it to {@code target} (a registry reference
+   * with a tag); returns the pushed manifest's digest.
+   */
+  public Digest pushImage(
+      String configHash,
+      ImageReference target,
+      java.util.Set<String> insecureRegistries,
+      Path dockerConfig) {
+    Path layout = null;
+    try {
+      Files.createDirectories(cacheDir.resolve("tmp"));
+      layout = Files.createTempDirectory(cacheDir.resolve("tmp"), "kernel-image-");
+      String tag = target.tag() != null ? target.tag() : "latest";
+      writeImage(configHash, layout, tag);
+      var options =
+          io.oci2vm.internal.source.RegistryOptions.defaults()
+              .withInsecureRegistries(insecureRegistries);
+      if (dockerConfig != null) {
+        options = options.withDockerConfig(dockerConfig);
+      }
+      listener.onEvent(new ProgressEvent.Step("push", "pushing kernel image to " + target));
+      return io.oci2vm.internal.source.RegistryPusher.pushLayout(layout, tag, target, options);
+    } catch (IOException e) {
+      throw new Oci2vmException(
+          ErrorCode.IO_ERROR, "cannot push the kernel image: " + e.getMessage(), e);
+    } finally {
+      if (layout != null) {
+        try {
+          io.oci2vm.internal.FileTrees.deleteRecursively(layout);
+        } catch (IOException ignored) {
+          // a leftover temp layout under the cache's tmp/ is harmless
+        }
+      }
+    }
+  }
+
   /** Every cached kernel: built ones first (newest first), then pulled kernel images. */
   public List<Cached> list() {
     List<Cached> out = new ArrayList<>();

@@ -6,7 +6,8 @@
 # SOURCE   a Linux source tarball (e.g. /usr/src/linux-source-6.1.tar.xz from Debian's
 #          linux-source-6.1 package; .tar.xz/.gz/.bz2/.zst/plain tar with one top directory)
 #          or an unpacked, clean Linux source directory (it is never written to).
-# OUTDIR   receives bzImage, vmlinux (uncompressed ELF with the PVH note, for Firecracker),
+# OUTDIR   receives bzImage, vmlinux (uncompressed, stripped ELF with the PVH entry note: what
+#          Firecracker boots on x86),
 #          config (the final .config) and release (`make kernelrelease`). The work tree lives
 #          in OUTDIR/work: the unpacked tarball (kept and reused while the tarball is
 #          unchanged) and the out-of-tree build directory (reused: a rebuild with another
@@ -44,7 +45,7 @@ for f in "$@"; do
 done
 for f in "${fragments[@]}"; do [ -r "$f" ] || die "cannot read fragment $f"; done
 
-for tool in make gcc flex bison bc xz perl; do
+for tool in make gcc flex bison bc xz perl objcopy; do
   command -v "$tool" >/dev/null 2>&1 ||
     die "'$tool' not found (Debian: apt-get install make gcc libc6-dev flex bison bc libelf-dev xz-utils)"
 done
@@ -156,7 +157,8 @@ release=$(kmake -s kernelrelease)
 t_build=$(now)
 
 cp "$build/arch/x86/boot/bzImage" "$outdir/bzImage.tmp" && mv "$outdir/bzImage.tmp" "$outdir/bzImage"
-cp "$build/vmlinux" "$outdir/vmlinux.tmp" && mv "$outdir/vmlinux.tmp" "$outdir/vmlinux"
+# Symbols stripped; the PVH entry note (.note.Xen) stays.
+objcopy --strip-all "$build/vmlinux" "$outdir/vmlinux.tmp" && mv "$outdir/vmlinux.tmp" "$outdir/vmlinux"
 cp "$build/.config" "$outdir/config"
 echo "$release" >"$outdir/release"
 if [ "${KEEP_WORK:-1}" = 0 ]; then rm -rf "$work"; fi

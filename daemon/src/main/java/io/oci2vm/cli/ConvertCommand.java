@@ -8,8 +8,6 @@ import io.oci2vm.SlimPolicy;
 import io.oci2vm.SlimReport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -73,19 +71,12 @@ final class ConvertCommand implements Callable<Integer> {
       })
   String network;
 
-  @Option(names = "--no-slim", description = "Keep every file of the image.")
-  boolean noSlim;
-
-  @Option(
-      names = "--keep",
-      paramLabel = "GLOB",
-      description = "Also keep matching paths; repeatable.")
-  List<String> keep = new ArrayList<>();
-
   @Option(
       names = {"-q", "--quiet"},
       description = "Print nothing but errors.")
   boolean quiet;
+
+  @Mixin SlimOptions slim;
 
   @Mixin SourceOptions source;
 
@@ -101,7 +92,7 @@ final class ConvertCommand implements Callable<Integer> {
       throw new Oci2vmException(ErrorCode.BAD_OPTION, "--modules goes with --kernel");
     }
     PrintWriter out = spec.commandLine().getOut();
-    SlimPolicy policy = (noSlim ? SlimPolicy.NONE : SlimPolicy.DEFAULT).keep(keep);
+    SlimPolicy policy = slim.policy();
     KernelSource k = kernel == null ? KernelSource.auto() : KernelSource.file(kernel, modules);
     BundleResult r =
         source

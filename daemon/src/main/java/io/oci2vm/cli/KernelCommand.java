@@ -49,6 +49,18 @@ final class KernelCommand {
         description = "Also write the kernel as an OCI image layout here (tag: the release).")
     Path output;
 
+    @Option(
+        names = "--push",
+        paramLabel = "REF",
+        description = "Also push the kernel image to this registry reference.")
+    String push;
+
+    @Option(
+        names = "--insecure-registry",
+        paramLabel = "HOST[:PORT]",
+        description = "Allow plain HTTP for this registry (loopback always is).")
+    List<String> insecureRegistries = new ArrayList<>();
+
     @Option(names = "--cache-dir", paramLabel = "DIR", description = "The oci2vm cache.")
     Path cacheDir;
 
@@ -64,6 +76,13 @@ final class KernelCommand {
       if (output != null) {
         Digest d = kernels.writeImage(b.configHash(), output, b.release());
         out.printf("Kernel image: oci:%s:%s (manifest %s)%n", output, b.release(), d);
+      }
+      if (push != null) {
+        io.oci2vm.ImageReference target = io.oci2vm.ImageReference.parse(push);
+        Digest d =
+            kernels.pushImage(
+                b.configHash(), target, java.util.Set.copyOf(insecureRegistries), null);
+        out.printf("Pushed %s@%s%n", target, d);
       }
       return 0;
     }

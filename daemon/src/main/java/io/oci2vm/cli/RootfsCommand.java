@@ -8,7 +8,6 @@ import io.oci2vm.SlimReport;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,15 +44,6 @@ final class RootfsCommand implements Callable<Integer> {
       description = "The tar to write; it appears only when complete.")
   Path output;
 
-  @Option(names = "--no-slim", description = "Keep every file of the image.")
-  boolean noSlim;
-
-  @Option(
-      names = "--keep",
-      paramLabel = "GLOB",
-      description = "Also keep paths matching GLOB (absolute; *, ?, ** and [..]); repeatable.")
-  List<String> keep = new ArrayList<>();
-
   @Option(
       names = "--report",
       paramLabel = "FILE",
@@ -65,13 +55,15 @@ final class RootfsCommand implements Callable<Integer> {
       description = "Print nothing but errors.")
   boolean quiet;
 
+  @Mixin SlimOptions slim;
+
   @Mixin SourceOptions source;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    SlimPolicy policy = (noSlim ? SlimPolicy.NONE : SlimPolicy.DEFAULT).keep(keep);
+    SlimPolicy policy = slim.policy();
     RootfsResult r =
         source
             .conversion(ref)
@@ -88,7 +80,7 @@ final class RootfsCommand implements Callable<Integer> {
     if (quiet) {
       return 0;
     }
-    if (noSlim) {
+    if (slim.noSlim) {
       out.printf("Kept all %d files (%s).%n", s.filesAfter(), Format.bytes(s.bytesAfter()));
     } else {
       double factor = s.bytesAfter() == 0 ? 0 : (double) s.bytesBefore() / s.bytesAfter();

@@ -10,10 +10,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -106,22 +109,39 @@ public final class KernelBuilder {
       listener.onEvent(new ProgressEvent.Step("kernel", "kernel " + hash + " is cached"));
       return new Built(target, hash, readRelease(target));
     }
+    // One build per recipe at a time, also across processes; a waiter finds the result cached.
+    Path lock = cacheRoot.resolve("kernels/work").resolve(hash + ".lock");
+    try {
+      Files.createDirectories(lock.getParent());
+      try (FileChannel ch =
+              FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+          FileLock held = ch.lock()) {
+        if (Files.isRegularFile(target.resolve("bzImage"))) {
+          return new Built(target, hash, readRelease(target));
+        }
+        return buildLocked(source, fragments, hash, target);
+      }
+    } catch (IOException e) {
+      throw new Oci2vmException(
+          ErrorCode.IO_ERROR, "cannot lock " + lock + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Built buildLocked(Path source, List<Path> fragments, String hash, Path target) {
     Path work = cacheRoot.resolve("kernels/work").resolve(hash);
     try {
       io.oci2vm.internal.FileTrees.deleteRecursively(work);
       Files.createDirectories(work);
       Path script = work.resolve("build.sh");
       Path config = work.resolve("oci2vm.config");
+      // build.sh finds the fragment beside itself
       copyResource("build.sh", script);
       copyResource("oci2vm.config", config);
+      // build.sh merges oci2vm.config from its own directory, then the extra fragments.
       List<String> cmd =
           new ArrayList<>(
               List.of(
-                  "bash",
-                  script.toString(),
-                  source.toString(),
-                  work.resolve("out").toString(),
-                  config.toString()));
+                  "bash", script.toString(), source.toString(), work.resolve("out").toString()));
       fragments.forEach(f -> cmd.add(f.toAbsolutePath().toString()));
       Path log = work.resolve("build.log");
       listener.onEvent(
@@ -137,6 +157,9 @@ public final class KernelBuilder {
       run(cmd, log);
       Path out = work.resolve("out");
       Path staged = Files.createTempDirectory(work, "entry-");
+      if (Files.isRegularFile(out.resolve("vmlinux"))) {
+        Files.copy(out.resolve("vmlinux"), staged.resolve("vmlinux"));
+      }
       for (String f : List.of("bzImage", "config", "release")) {
         if (!Files.isRegularFile(out.resolve(f))) {
           throw new Oci2vmException(

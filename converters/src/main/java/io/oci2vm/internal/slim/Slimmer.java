@@ -669,6 +669,21 @@ public final class Slimmer {
     }
   }
 
+  /**
+   * A library no search path finds is still satisfied when the app loads it first by another route:
+   * the loader matches DT_NEEDED against objects already loaded by soname (the JVM's launcher
+   * dlopens lib/server/libjvm.so, which its other libraries then need by name).
+   */
+  private List<SlimReport.Unresolved> stillUnresolved() {
+    Set<String> keptNames = new java.util.HashSet<>();
+    for (Node n : kept.keySet()) {
+      if (n.inode().isRegular() || n.inode().isSymlink()) {
+        keptNames.add(n.name());
+      }
+    }
+    return unresolved.stream().filter(u -> !keptNames.contains(u.library())).distinct().toList();
+  }
+
   private Result finish() {
     Set<Node> output = Collections.newSetFromMap(new IdentityHashMap<>());
     for (Node n : kept.keySet()) {
@@ -706,7 +721,8 @@ public final class Slimmer {
         });
     return new Result(
         output,
-        new SlimReport(counts[0], counts[1], counts[2], counts[3], keptList, dropped, unresolved));
+        new SlimReport(
+            counts[0], counts[1], counts[2], counts[3], keptList, dropped, stillUnresolved()));
   }
 
   private static String typeName(FileType t) {

@@ -54,7 +54,10 @@ final class RegistryErrors {
   Oci2vmException translate(String action, Exception e) {
     String registry = reference.registry();
     String where = registry + "/" + reference.repository();
-    String what = action.startsWith("pull ") ? action + " from " + where : action;
+    String what =
+        action.startsWith("pull ")
+            ? action + " from " + where
+            : action.startsWith("push ") ? action + " to " + where : action;
 
     if (e instanceof InsecureRegistryException || cause(e, SSLException.class) != null) {
       if (!insecureAllowed) {
@@ -101,7 +104,9 @@ final class RegistryErrors {
       String hint =
           action.startsWith("pull manifest")
               ? "check the repository name and the tag or digest"
-              : "the image in the registry is incomplete; push it again";
+              : action.startsWith("push ")
+                  ? "check the repository name; some registries need a repository created first"
+                  : "the image in the registry is incomplete; push it again";
       return new Oci2vmException(
           ErrorCode.NOT_FOUND, "not found: " + what + registryDetail(response) + "; " + hint, e);
     }
@@ -182,6 +187,7 @@ final class RegistryErrors {
   private String authMessage(String what, int status, Exception e) {
     String registry = reference.registry();
     String source = credentialSource;
+    boolean push = what.startsWith("push ");
     StringBuilder m =
         new StringBuilder("registry ")
             .append(registry)
@@ -195,7 +201,7 @@ final class RegistryErrors {
       m.append(" (").append(rootMessage(e)).append(")");
     }
     if (source.startsWith("no credentials")) {
-      m.append("; if the image is private, run `docker login ")
+      m.append(push ? "; run `docker login " : "; if the image is private, run `docker login ")
           .append(registry)
           .append("` (credentials are read from ")
           .append(dockerConfig)
@@ -203,7 +209,7 @@ final class RegistryErrors {
     } else {
       m.append("; check that they are current (`docker login ")
           .append(registry)
-          .append("` again) and allow pulling ")
+          .append(push ? "` again) and allow pushing to " : "` again) and allow pulling ")
           .append(reference.repository());
     }
     return m.append(". Some registries, Docker Hub among them, answer this way for repositories")
