@@ -74,7 +74,7 @@ fixture_refs "$fixture"
 ref="${refs[0]}"
 
 # --- the kernels and the bundles (not measured) -----------------------------------------------
-if "${oci2vm_cmd[@]}" kernel ls | grep -q '^built '; then
+if grep -q '^built ' <<<"$("${oci2vm_cmd[@]}" kernel ls)"; then
   log "oci2vm kernel build (a cached kernel exists; it is reused unless the recipe changed)"
 else
   log "oci2vm's kernel is not built yet: building it now with \`oci2vm kernel build\`" \
@@ -143,11 +143,15 @@ boot() {
   fi
   echo "$app $total $rc" >>"$tmp/$config"
 }
-# last_line CONSOLE: its last non-empty console line, without the stamp
-last_line() { tr -d '\r' <"$1" | awk '$2 != "@@" && NF > 1 { l = $0 } END { sub(/^[^ ]* /, "", l); print substr(l, 1, 160) }'; }
+# last_line CONSOLE: the guest's last non-empty console line, without the stamp (not QEMU's own)
+last_line() {
+  tr -d '\r' <"$1" | awk '$2 != "@@" && $2 !~ /^qemu-system/ && NF > 1 { l = $0 }
+    END { if (l == "") print "none (nothing on the console)"; else { sub(/^[^ ]* /, "", l); print substr(l, 1, 160) } }'
+}
 hangs() { awk '$3 == 124 || $3 == 137 { n++ } END { print n + 0 }' "$1"; }
+two() { awk -v v="$1" 'BEGIN { if (v == "-") print v; else printf "%.2f\n", v }'; }
 range() { # FILE COLUMN: "median (min–max)"
-  awk -v c="$2" '$c != "-" { print $c }' "$1" | sort -g | awk -v m="$(median "$1" "$2")" '
+  awk -v c="$2" '$c != "-" { print $c }' "$1" | sort -g | awk -v m="$(two "$(median "$1" "$2")")" '
     { v[NR] = $1 } END { if (!NR) print "-"; else printf "%s (%s–%s)\n", m, v[1], v[NR] }'
 }
 
@@ -173,15 +177,15 @@ for config in "${configs[@]}"; do
   release="$(jq -r '.kernel.release' "$j")"
   echo "| $k $release | ${config#*-} | $(human "$(stat -c %s "${bundle[$k]}/vmlinuz")")" \
     "| $(human "$(stat -c %s "${bundle[$k]}/initrd.img")") | $(range "$tmp/$config" 1)" \
-    "| $(median "$tmp/$config" 2) | $(hangs "$tmp/$config")/$runs |"
+    "| $(two "$(median "$tmp/$config" 2)") | $(hangs "$tmp/$config")/$runs |"
   notes+=("- $config (boot-to-app s, total s, QEMU exit status): $(tr '\n' ';' <"$tmp/$config" | sed 's/;$//; s/;/; /g')")
 done
 echo
 for k in debian oci2vm; do
   j="${bundle[$k]}/oci2vm.json"
   echo "- $k: kernel ${kernel_file[$k]}, $(stat -c %s "${bundle[$k]}/vmlinuz") bytes;" \
-    "initrd $(stat -c %s "${bundle[$k]}/initrd.img") bytes with $(jq '.kernel.modules | length' "$j") modules" \
-    "$(jq -r '(.kernel.modules | join(" ")) as $m | if $m == "" then "" else "(\($m))" end' "$j")"
+    "initrd $(stat -c %s "${bundle[$k]}/initrd.img") bytes with" \
+    "$(jq -r '.kernel.modules | "\(length) modules" + (if length > 0 then " (\(join(" ")))" else "" end)' "$j")"
 done
 printf '%s\n' "${notes[@]}"
 echo "- QEMU: qemu-system-x86_64 ${qemu_base[*]} -kernel B/vmlinuz -initrd B/initrd.img" \

@@ -68,9 +68,13 @@ abstract class BootTests {
 
   /** Boots a bundle to the end; returns exit status and console. */
   static Run boot(Path bundle, AppOverrides overrides) throws InterruptedException {
+    return boot(bundle, overrides, tmp.resolve("cache"));
+  }
+
+  /** Boots a bundle to the end, remembering the KVM verdict under {@code cacheDir}. */
+  static Run boot(Path bundle, AppOverrides overrides, Path cacheDir) throws InterruptedException {
     ByteArrayOutputStream console = new ByteArrayOutputStream();
-    try (Vm vm =
-        Vm.bundle(bundle).overrides(overrides).cacheDir(tmp.resolve("cache")).start(console)) {
+    try (Vm vm = Vm.bundle(bundle).overrides(overrides).cacheDir(cacheDir).start(console)) {
       int status = vm.waitForExit(Duration.ofMinutes(3));
       System.out.printf(
           "%s: app started %.2f s after QEMU (%s)%n",

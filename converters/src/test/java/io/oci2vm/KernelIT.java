@@ -62,7 +62,7 @@ class KernelIT {
                   AppOverrides.NONE);
       assertEquals(k.release(), b.kernelRelease());
       assertTrue(b.modules().isEmpty(), "everything is built in: " + b.modules());
-      BootTests.Run r = BootTests.boot(b.dir(), AppOverrides.NONE);
+      BootTests.Run r = BootTests.boot(b.dir(), AppOverrides.NONE, tmp.resolve("cache"));
       assertEquals(0, r.status(), r.console());
       assertTrue(r.console().contains("uid=1000 gid=1000 user=app"), r.console());
     }

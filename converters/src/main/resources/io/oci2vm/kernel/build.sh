@@ -6,12 +6,11 @@
 # SOURCE   a Linux source tarball (e.g. /usr/src/linux-source-6.1.tar.xz from Debian's
 #          linux-source-6.1 package; .tar.xz/.gz/.bz2/.zst/plain tar with one top directory)
 #          or an unpacked, clean Linux source directory (it is never written to).
-# OUTDIR   receives bzImage, vmlinux (uncompressed, stripped ELF with the PVH entry note: what
-#          Firecracker boots on x86),
-#          config (the final .config) and release (`make kernelrelease`). The work tree lives
-#          in OUTDIR/work: the unpacked tarball (kept and reused while the tarball is
-#          unchanged) and the out-of-tree build directory (reused: a rebuild with another
-#          fragment only recompiles what changed).
+# OUTDIR   receives bzImage, vmlinux (uncompressed and stripped, with the PVH entry note:
+#          what Firecracker boots on x86), config (the final .config) and release
+#          (`make kernelrelease`). The work tree lives in OUTDIR/work: the unpacked tarball
+#          (kept and reused while the tarball is unchanged) and the out-of-tree build
+#          directory (reused: a rebuild with another fragment only recompiles what changed).
 # EXTRA_FRAGMENT  more Kconfig fragments, merged after oci2vm.config (later ones win).
 #
 # Steps: make tinyconfig; merge oci2vm.config (next to this script) and the extra fragments
@@ -19,12 +18,12 @@
 # set is what .config has (Kconfig silently drops options whose dependencies are missing:
 # the missing ones are listed and the build fails); make bzImage.
 #
-# Environment: CONFIG_ONLY=1 stops after the configure step and check, JOBS (default: nproc), LOCALVERSION (default -oci2vm), SOURCE_DATE_EPOCH
-# (default: the mtime of the source's top Makefile, which the tarball fixes), KEEP_WORK=0
-# removes OUTDIR/work after a successful build. The build is reproducible: timestamp, user,
-# host and build number are fixed.
+# Environment: CONFIG_ONLY=1 stops after configuring and checking; JOBS (default: nproc);
+# LOCALVERSION (default -oci2vm); SOURCE_DATE_EPOCH (default: the mtime of the source's top
+# Makefile, which the tarball fixes); KEEP_WORK=0 removes OUTDIR/work after a successful
+# build. The build is reproducible: timestamp, user, host and build number are fixed.
 #
-# Needs (Debian): make gcc libc6-dev flex bison bc libelf-dev xz-utils, plus the
+# Needs (Debian): make gcc libc6-dev flex bison bc libelf-dev xz-utils zstd, plus the
 # source package (linux-source-6.1). No root needed.
 set -eu
 
@@ -45,9 +44,9 @@ for f in "$@"; do
 done
 for f in "${fragments[@]}"; do [ -r "$f" ] || die "cannot read fragment $f"; done
 
-for tool in make gcc flex bison bc xz perl objcopy; do
+for tool in make gcc flex bison bc xz zstd perl objcopy; do
   command -v "$tool" >/dev/null 2>&1 ||
-    die "'$tool' not found (Debian: apt-get install make gcc libc6-dev flex bison bc libelf-dev xz-utils)"
+    die "'$tool' not found (Debian: apt-get install make gcc libc6-dev flex bison bc libelf-dev xz-utils zstd)"
 done
 [ -e /usr/include/gelf.h ] || [ -e /usr/include/libelf.h ] ||
   die "libelf headers not found (Debian: apt-get install libelf-dev); objtool needs them"

@@ -45,7 +45,7 @@ public final class Main {
     CommandLine cli = new CommandLine(new Main());
     cli.setOut(out);
     cli.setErr(err);
-    cli.setExitCodeExceptionMapper(e -> e instanceof Oci2vmException ? EXIT_FAILED : EXIT_FAILED);
+    cli.setExitCodeExceptionMapper(e -> EXIT_FAILED);
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           if (e instanceof Oci2vmException o) {

@@ -493,8 +493,6 @@ public final class Slimmer {
     PathResolver.Resolution r = resolver.resolve(path);
     if (r.node() != null) {
       keepResolution(r, why);
-    } else {
-      // Keep a dangling symlink chain only if it leads somewhere; otherwise nothing to keep.
     }
   }
 

@@ -192,12 +192,29 @@ public final class ImagePuller {
     }
   }
 
+  /**
+   * Reads a config blob, verified. Registry configs are kept in the blob cache like layers, so a
+   * warm conversion asks the registry for the manifest only.
+   */
   private byte[] readSmallBlob(Descriptor d) throws IOException {
+    if (fetcher.isRemote()) {
+      var cached = cache.blob(d.digest());
+      if (cached.isPresent() && Files.size(cached.get()) == d.size()) {
+        return Files.readAllBytes(cached.get());
+      }
+    }
     ByteArrayOutputStream buf = new ByteArrayOutputStream((int) d.size());
     VerifyingOutputStream out = new VerifyingOutputStream(buf, d, fetcher.describe(), n -> {});
     fetcher.writeBlob(d, out);
     out.finish();
-    return buf.toByteArray();
+    byte[] bytes = buf.toByteArray();
+    if (fetcher.isRemote()) {
+      Path target = cache.blobPath(d.digest());
+      Path temp = cache.tempFor(target);
+      Files.write(temp, bytes);
+      cache.commit(temp, target);
+    }
+    return bytes;
   }
 
   /**
