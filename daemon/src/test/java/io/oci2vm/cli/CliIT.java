@@ -98,6 +98,23 @@ class CliIT {
   }
 
   @Test
+  void kernelBuildAndLs_useTheMachinesKernelCache() throws Exception {
+    // The converters module's KernelIT built the kernel into the machine's cache before this.
+    String cache = Path.of(System.getProperty("user.home"), ".cache", "oci2vm").toString();
+    Path image = tmp.resolve("kernel-image");
+    Run build = jar("kernel", "build", "--cache-dir", cache, "-o", image.toString());
+    assertEquals(0, build.status(), build.out() + build.err());
+    assertTrue(
+        build.out().matches("(?s)Kernel \\S+-oci2vm \\(config [0-9a-f]{16}\\).*"), build.out());
+    assertTrue(build.out().contains("Kernel image: oci:" + image), build.out());
+    assertTrue(Files.isRegularFile(image.resolve("index.json")));
+    Run ls = jar("kernel", "ls", "--cache-dir", cache);
+    assertEquals(0, ls.status(), ls.err());
+    assertTrue(
+        ls.out().lines().anyMatch(l -> l.startsWith("built") && l.contains("-oci2vm")), ls.out());
+  }
+
+  @Test
   void convert_sameInputsTwice_givesIdenticalArtifacts() throws Exception {
     FixtureImage f = Fixtures.multiLayer();
     assertEquals(
