@@ -16,22 +16,28 @@
 #     -device virtio-net-pci,netdev=net0,romfile= -device virtio-rng-pci
 #
 # and the oci2vm kernel once more with -M microvm (virtio over MMIO: -device
-# virtio-net-device,netdev=net0 -device virtio-rng-device instead of the PCI devices; no extra
-# kernel arguments: QEMU's microvm adds the virtio_mmio.device= ones itself, and the init
-# reboots, which -no-reboot turns into QEMU's exit, when there is no ACPI). The three are
-# interleaved run by run (and the order rotates each run) so the machine's load falls on all alike.
+# virtio-net-device,netdev=net0 -device virtio-rng-device instead of the PCI devices). On microvm
+# the kernel gets one more argument, tsc_early_khz=<the host's TSC rate, from dmesg>: under TCG
+# microvm has no HPET or PM timer, so when the kernel's TSC calibration against the PIT fails (it
+# does now and then on a busy host) the boot hangs with nothing on the console; the rate given
+# skips the calibration (TCG's TSC is the host's; see the header of the kernel's oci2vm.config).
+# MICROVM_TSC_KHZ=none leaves it out, to count those hangs; MICROVM_TSC_KHZ=N sets the rate.
+# Nothing else: QEMU's microvm announces the virtio-mmio devices itself, and powers off through
+# its ACPI. The three are interleaved run by run (and the order rotates each run) so the
+# machine's load falls on all alike.
 #
 # For each it prints the bzImage and initramfs sizes, boot-to-app (seconds from QEMU's start to
 # the init's "oci2vm: starting" console line: QEMU's console is read through a pipe and each line
 # stamped on arrival with the boottime clock, /proc/uptime, 10 ms resolution), the total time to
 # QEMU's exit (the app ran and the VM powered off), and the hangs: runs that did not end within
-# BOOT_TIMEOUT and were stopped (microvm has been seen to hang now and then). Hangs are counted
-# and reported, not fatal; a boot that fails otherwise (QEMU's non-zero exit, no app) stops the
-# benchmark with its console.
+# BOOT_TIMEOUT and were stopped (microvm without tsc_early_khz hangs now and then). Hangs are
+# counted and reported, not fatal; a boot that fails otherwise (QEMU's non-zero exit, no app)
+# stops the benchmark with its console.
 #
 # Run from anywhere:   bench/kernels.sh            (RUNS=9 bench/kernels.sh for more runs)
 # Environment: RUNS (default 5) boots per kernel and machine, BOOT_TIMEOUT (default 120) seconds
-# per boot, KERNEL_BUILD_TIMEOUT (default 3600) seconds for the kernel build.
+# per boot, KERNEL_BUILD_TIMEOUT (default 3600) seconds for the kernel build, MICROVM_TSC_KHZ
+# (default: the host's TSC rate from dmesg; none: no tsc_early_khz on microvm).
 # Needs qemu-system-x86, linux-image-cloud-amd64, jq, and for the kernel build make, gcc, flex,
 # bison, bc, libelf-dev and linux-source-6.1 (see `oci2vm kernel build --help`); Java 17 and
 # Maven. When oci2vm's kernel is not built yet, this builds it first (several minutes) into the
@@ -105,20 +111,36 @@ qemu_base=(-nodefaults -no-user-config -display none -serial stdio -no-reboot -a
 pc_devs=(-netdev user,id=net0 -device virtio-net-pci,netdev=net0,romfile= -device virtio-rng-pci)
 microvm_devs=(-M microvm -netdev user,id=net0 -device virtio-net-device,netdev=net0 -device virtio-rng-device)
 configs=(debian-pc oci2vm-pc oci2vm-microvm)
+host_tsc_khz() {
+  { dmesg 2>/dev/null || true; } | grep -oE 'tsc: (Refined TSC clocksource calibration:|Detected) [0-9.]+ MHz' |
+    tail -n 1 | awk '{ printf "%d\n", $(NF - 1) * 1000 }' || true
+}
+tsc_khz="${MICROVM_TSC_KHZ:-$(host_tsc_khz)}"
+microvm_args=""
+if [[ -n "$tsc_khz" && "$tsc_khz" != none ]]; then
+  microvm_args=" tsc_early_khz=$tsc_khz"
+elif [[ -z "$tsc_khz" ]]; then
+  log "the host's TSC rate is not in dmesg: microvm boots without tsc_early_khz (they may hang)"
+fi
 
 # boot CONFIG RUN: boots CONFIG's bundle once, its console stamped into $tmp/CONFIG.RUN.log
 # between the lines "@@ start" and "@@ exit RC"; appends "BOOT_TO_APP TOTAL RC" to $tmp/CONFIG
 # ("-" for a time it did not reach).
 vm_reader=""
 boot() {
-  local config="$1" run="$2" b devs console app total rc
+  local config="$1" run="$2" b devs append console app total rc
   b="${bundle[${config%%-*}]}"
-  if [[ $config == *-microvm ]]; then devs=("${microvm_devs[@]}"); else devs=("${pc_devs[@]}"); fi
+  append="$(cat "$b/cmdline")"
+  devs=("${pc_devs[@]}")
+  if [[ $config == *-microvm ]]; then
+    devs=("${microvm_devs[@]}")
+    append+="$microvm_args"
+  fi
   console="$tmp/$config.$run.log"
   (
     echo "@@ start"
     timeout -k 5 "$boot_timeout" qemu-system-x86_64 "${qemu_base[@]}" -kernel "$b/vmlinuz" \
-      -initrd "$b/initrd.img" -append "$(cat "$b/cmdline")" "${devs[@]}" </dev/null 2>&1 &
+      -initrd "$b/initrd.img" -append "$append" "${devs[@]}" </dev/null 2>&1 &
     echo "$!" >"$tmp/vm.pid"
     rc=0
     wait "$!" || rc=$?
@@ -175,7 +197,9 @@ for config in "${configs[@]}"; do
   k="${config%%-*}"
   j="${bundle[$k]}/oci2vm.json"
   release="$(jq -r '.kernel.release' "$j")"
-  echo "| $k $release | ${config#*-} | $(human "$(stat -c %s "${bundle[$k]}/vmlinuz")")" \
+  machine="${config#*-}"
+  [[ $machine != microvm || -z "$microvm_args" ]] || machine+=" +tsc_early_khz"
+  echo "| $k $release | $machine | $(human "$(stat -c %s "${bundle[$k]}/vmlinuz")")" \
     "| $(human "$(stat -c %s "${bundle[$k]}/initrd.img")") | $(range "$tmp/$config" 1)" \
     "| $(two "$(median "$tmp/$config" 2)") | $(hangs "$tmp/$config")/$runs |"
   notes+=("- $config (boot-to-app s, total s, QEMU exit status): $(tr '\n' ';' <"$tmp/$config" | sed 's/;$//; s/;/; /g')")
@@ -189,5 +213,5 @@ for k in debian oci2vm; do
 done
 printf '%s\n' "${notes[@]}"
 echo "- QEMU: qemu-system-x86_64 ${qemu_base[*]} -kernel B/vmlinuz -initrd B/initrd.img" \
-  "-append \"$(cat "${bundle[oci2vm]}/cmdline")\" then ${pc_devs[*]} (pc), ${microvm_devs[*]} (microvm);" \
+  "-append \"$(cat "${bundle[oci2vm]}/cmdline")\" then ${pc_devs[*]} (pc), ${microvm_devs[*]} (microvm${microvm_args:+; -append gets${microvm_args} too});" \
   "$(qemu-system-x86_64 --version | head -n 1)"
