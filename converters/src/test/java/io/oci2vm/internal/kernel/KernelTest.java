@@ -48,13 +48,12 @@ class KernelTest {
     List<String> names =
         new KernelModules(k)
             .resolve(req, Map.of()).stream().map(KernelModules.Module::name).toList();
-    if (names.contains("virtio_net")) {
-      assertTrue(names.indexOf("virtio_ring") < names.indexOf("virtio"), names.toString());
-      assertTrue(names.indexOf("virtio") < names.indexOf("virtio_pci"), names.toString());
-      assertTrue(names.indexOf("failover") < names.indexOf("net_failover"), names.toString());
-      assertTrue(names.indexOf("net_failover") < names.indexOf("virtio_net"), names.toString());
-      assertEquals(names.size(), names.stream().distinct().count(), "each module once");
-    }
+    assumeTrue(names.contains("virtio_net"), "this kernel has virtio_net built in: " + names);
+    assertTrue(names.indexOf("virtio_ring") < names.indexOf("virtio"), names.toString());
+    assertTrue(names.indexOf("virtio") < names.indexOf("virtio_pci"), names.toString());
+    assertTrue(names.indexOf("failover") < names.indexOf("net_failover"), names.toString());
+    assertTrue(names.indexOf("net_failover") < names.indexOf("virtio_net"), names.toString());
+    assertEquals(names.size(), names.stream().distinct().count(), "each module once");
   }
 
   @Test
