@@ -2,6 +2,8 @@ package io.oci2vm.internal.source;
 
 import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.LogEvent;
+import com.google.cloud.tools.jib.api.RegistryException;
+import com.google.cloud.tools.jib.registry.RegistryClient;
 import com.google.cloud.tools.jib.registry.credentials.DockerConfigCredentialRetriever;
 import io.oci2vm.ErrorCode;
 import io.oci2vm.ImageReference;
@@ -37,6 +39,22 @@ final class RegistryCredentials {
    *
    * @throws Oci2vmException with {@link ErrorCode#AUTH_FAILED} if Docker's config cannot be read
    */
+  /**
+   * A client that carries {@code found}'s credential and has done the registry's auth dance: GET
+   * /v2/ and read its challenge; Bearer means fetch a token for the repository (pull, or push and
+   * pull) from the realm, sending the credential if any; Basic means send the credential itself.
+   */
+  static RegistryClient authenticatedClient(
+      RegistryClient.Factory factory, Found found, boolean push)
+      throws IOException, RegistryException {
+    RegistryClient authed = factory.setCredential(found.credential()).newRegistryClient();
+    boolean bearer = push ? authed.doPushBearerAuth() : authed.doPullBearerAuth();
+    if (!bearer && found.credential() != null && !found.credential().isOAuth2RefreshToken()) {
+      authed.configureBasicAuth();
+    }
+    return authed;
+  }
+
   static Found lookup(
       ImageReference reference, RegistryOptions options, Consumer<LogEvent> jibLogger) {
     if (options.hasCredentials()) {

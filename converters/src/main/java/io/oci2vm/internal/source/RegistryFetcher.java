@@ -258,20 +258,13 @@ public final class RegistryFetcher implements ImageFetcher {
       }
       RegistryCredentials.Found found = RegistryCredentials.lookup(reference, options, jibLogger);
       errors.usingCredentials(found.source());
-      RegistryClient authed =
-          newClientFactory().setCredential(found.credential()).newRegistryClient();
       LOG.log(
           System.Logger.Level.DEBUG,
           "{0} asks for authentication; using {1}",
           reference.registry(),
           found.source());
-      // GET /v2/ and read its challenge: Bearer means fetch a pull token for this repository
-      // from the realm (sending the credential, if any); Basic means send the credential itself.
-      if (!authed.doPullBearerAuth()
-          && found.credential() != null
-          && !found.credential().isOAuth2RefreshToken()) {
-        authed.configureBasicAuth();
-      }
+      RegistryClient authed =
+          RegistryCredentials.authenticatedClient(newClientFactory(), found, false);
       client = authed;
       authenticated = true;
     }

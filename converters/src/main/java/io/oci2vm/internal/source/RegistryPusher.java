@@ -226,14 +226,7 @@ public final class RegistryPusher {
         target.registry(),
         found.source());
     RegistryClient authed =
-        newClientFactory().setCredential(found.credential()).newRegistryClient();
-    // GET /v2/ and read its challenge: Bearer means fetch a push-and-pull token for this
-    // repository from the realm (sending the credential, if any); Basic means send the credential.
-    if (!authed.doPushBearerAuth()
-        && found.credential() != null
-        && !found.credential().isOAuth2RefreshToken()) {
-      authed.configureBasicAuth();
-    }
+        RegistryCredentials.authenticatedClient(newClientFactory(), found, true);
     client = authed;
   }
 
