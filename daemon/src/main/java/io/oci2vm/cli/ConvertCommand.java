@@ -54,6 +54,15 @@ final class ConvertCommand implements Callable<Integer> {
   Path kernel;
 
   @Option(
+      names = "--kernel-image",
+      paramLabel = "REF",
+      description = {
+        "A kernel OCI image in LinuxKit's layout (/kernel, /kernel.tar), from any source",
+        "oci2vm reads (e.g. registry/kernels/oci2vm:6.1); pulled and cached by digest."
+      })
+  String kernelImage;
+
+  @Option(
       names = "--modules",
       paramLabel = "DIR",
       description = "The kernel's lib/modules directory (with --kernel).")
@@ -88,12 +97,18 @@ final class ConvertCommand implements Callable<Integer> {
       throw new Oci2vmException(
           ErrorCode.BAD_OPTION, "format '" + format + "' is not supported yet; use bundle");
     }
+    if (kernel != null && kernelImage != null) {
+      throw new Oci2vmException(ErrorCode.BAD_OPTION, "give --kernel or --kernel-image, not both");
+    }
     if (modules != null && kernel == null) {
       throw new Oci2vmException(ErrorCode.BAD_OPTION, "--modules goes with --kernel");
     }
     PrintWriter out = spec.commandLine().getOut();
     SlimPolicy policy = slim.policy();
-    KernelSource k = kernel == null ? KernelSource.auto() : KernelSource.file(kernel, modules);
+    KernelSource k =
+        kernelImage != null
+            ? KernelSource.image(kernelImage)
+            : kernel == null ? KernelSource.auto() : KernelSource.file(kernel, modules);
     BundleResult r =
         source
             .conversion(ref)

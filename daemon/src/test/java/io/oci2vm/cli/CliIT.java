@@ -108,6 +108,22 @@ class CliIT {
         build.out().matches("(?s)Kernel \\S+-oci2vm \\(config [0-9a-f]{16}\\).*"), build.out());
     assertTrue(build.out().contains("Kernel image: oci:" + image), build.out());
     assertTrue(Files.isRegularFile(image.resolve("index.json")));
+    String release = build.out().split(" ", 3)[1];
+    Path bundle = tmp.resolve("with-kernel-image");
+    Run convert =
+        jar(
+            "convert",
+            Fixtures.multiLayer().reference(),
+            "-o",
+            bundle.toString(),
+            "--kernel-image",
+            "oci:" + image + ":" + release);
+    assertEquals(0, convert.status(), convert.out() + convert.err());
+    assertTrue(
+        convert
+            .out()
+            .contains("Kernel " + release + " (image oci:" + image + ":" + release + "@sha256:"),
+        convert.out());
     Run ls = jar("kernel", "ls", "--cache-dir", cache);
     assertEquals(0, ls.status(), ls.err());
     assertTrue(
