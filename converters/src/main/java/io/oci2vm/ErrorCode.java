@@ -55,6 +55,14 @@ public enum ErrorCode {
   BOOT_FAILED,
   /** A keep glob or other user option is invalid. */
   BAD_OPTION,
-  /** Reading or writing local files failed (disk full, permissions). */
+  /** The requested disk size cannot hold the content; the message says the smallest that fits. */
+  DISK_TOO_SMALL,
+  /** The output's filesystem ran out of space while writing; nothing was left behind. */
+  DISK_FULL,
+  /** A boot component (UEFI stub, BIOS boot code, OVMF firmware) is not installed. */
+  BOOTLOADER_NOT_FOUND,
+  /** An output or input disk format is not one oci2vm knows. */
+  UNKNOWN_FORMAT,
+  /** Reading or writing local files failed (permissions, bad paths). */
   IO_ERROR;
 }
