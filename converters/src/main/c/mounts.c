@@ -4,8 +4,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -163,16 +165,72 @@ static void remove_tree(int dirfd, dev_t dev, int depth, const char *skip) {
   closedir(d);
 }
 
-void switch_root(const struct config *c) {
-  const char *dev = c->root;
-  if (dev[0] != '/') {
-    fatal(STATUS_SETUP_FAILED, "root=%s: only a device path (like /dev/vda) is supported", dev);
+/* Formats the ext2/3/4 UUID of the filesystem on DEV into OUT (37 bytes); -1 if none. */
+static int ext_uuid(const char *dev, char out[37]) {
+  int fd = open(dev, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  unsigned char sb[256];
+  ssize_t n = pread(fd, sb, sizeof sb, 1024);
+  close(fd);
+  if (n != (ssize_t)sizeof sb || sb[0x38] != 0x53 || sb[0x39] != 0xef) return -1;
+  const unsigned char *u = sb + 0x68;
+  snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
+           u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
+           u[15]);
+  return 0;
+}
+
+/* Looks through every block device for an ext filesystem with UUID; the device path or NULL. */
+static char *find_by_uuid(const char *uuid) {
+  DIR *d = opendir("/sys/class/block");
+  if (!d) return NULL;
+  char *found = NULL;
+  struct dirent *e;
+  while (!found && (e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.') continue;
+    char *dev = xasprintf("/dev/%s", e->d_name);
+    char got[37];
+    if (ext_uuid(dev, got) == 0 && strcasecmp(got, uuid) == 0) {
+      found = dev;
+    } else {
+      free(dev);
+    }
   }
-  debug("waiting for %s", dev);
-  if (wait_for_path(dev, DEVICE_WAIT_MS) < 0) {
+  closedir(d);
+  return found;
+}
+
+/* Resolves root= (a device path or UUID=...) to a device path, waiting for it to appear. */
+static char *wait_for_root(const char *spec) {
+  if (strncmp(spec, "UUID=", 5) == 0) {
+    const char *uuid = spec + 5;
+    debug("waiting for a filesystem with UUID %s", uuid);
+    long long deadline = now_ms() + DEVICE_WAIT_MS;
+    for (;;) {
+      char *dev = find_by_uuid(uuid);
+      if (dev) return dev;
+      if (now_ms() >= deadline) break;
+      sleep_ms(10);
+    }
+    fatal(STATUS_SETUP_FAILED,
+          "no disk with a filesystem of UUID %s appeared within %d s (is the disk attached, and "
+          "its driver in module=?)",
+          uuid, DEVICE_WAIT_MS / 1000);
+  }
+  if (spec[0] != '/') {
+    fatal(STATUS_SETUP_FAILED,
+          "root=%s: give a device path (like /dev/vda) or UUID=<filesystem uuid>", spec);
+  }
+  debug("waiting for %s", spec);
+  if (wait_for_path(spec, DEVICE_WAIT_MS) < 0) {
     fatal(STATUS_SETUP_FAILED, "root device %s did not appear within %d s (is its driver in module=?)",
-          dev, DEVICE_WAIT_MS / 1000);
+          spec, DEVICE_WAIT_MS / 1000);
   }
+  return xstrdup(spec);
+}
+
+void switch_root(const struct config *c) {
+  char *dev = wait_for_root(c->root);
   char *data = NULL;
   unsigned long flags = mount_flags(c->rootflags, &data);
   const char *type = c->rootfstype ? c->rootfstype : "ext4";
@@ -208,6 +266,7 @@ void switch_root(const struct config *c) {
     fatal(STATUS_SETUP_FAILED, "cannot switch to the root on %s: %s", dev, strerror(errno));
   }
   debug("switched root to %s", dev);
+  free(dev);
 }
 
 /* Copies the tree under FROM (a directory fd) into TO, within *budget bytes of file data. */

@@ -2,6 +2,7 @@ package io.oci2vm;
 
 import io.oci2vm.internal.source.BlobCache;
 import io.oci2vm.internal.verify.Accelerator;
+import io.oci2vm.internal.verify.DiskFile;
 import io.oci2vm.internal.verify.QemuCommand;
 import io.oci2vm.internal.verify.QemuProcess;
 import io.oci2vm.internal.write.BundleWriter;
@@ -16,8 +17,8 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A bundle booted in QEMU. KVM is used when it works; otherwise (or when it is seen to hang here)
- * TCG. Ports are forwarded from 127.0.0.1 only.
+ * A bundle or disk image booted in QEMU. KVM is used when it works; otherwise (or when it is seen
+ * to hang here) TCG. Ports are forwarded from 127.0.0.1 only.
  *
  * <pre>{@code
  * try (Vm vm = Vm.bundle(dir).forward(8080, 80).start(System.out)) {
@@ -41,12 +42,22 @@ public final class Vm implements AutoCloseable {
 
   /** Starts describing a boot of the bundle in {@code dir}. */
   public static Builder bundle(Path dir) {
-    return new Builder(dir);
+    return new Builder(dir, null);
+  }
+
+  /**
+   * Starts describing a boot of a disk image in any format oci2vm writes (raw, qcow2, vmdk, vhd,
+   * vhdx, vdi, ova), attached as a virtio disk. An OVA is read in place and its writes discarded.
+   */
+  public static Builder disk(Path file) {
+    return new Builder(null, Objects.requireNonNull(file, "file was not specified"));
   }
 
   /** Options for a boot. */
   public static final class Builder {
     private final Path dir;
+    private final Path diskFile;
+    private BootMode firmware;
     private String memory = "256M";
     private int cpus = 1;
     private final List<QemuCommand.PortForward> ports = new ArrayList<>();
@@ -54,8 +65,21 @@ public final class Vm implements AutoCloseable {
     private boolean interactive;
     private Path cacheDir = BlobCache.defaultRoot();
 
-    private Builder(Path dir) {
-      this.dir = Objects.requireNonNull(dir, "dir was not specified");
+    private Builder(Path dir, Path diskFile) {
+      this.dir = dir;
+      this.diskFile = diskFile;
+    }
+
+    /**
+     * The firmware for a disk boot: {@link BootMode#UEFI} (OVMF) or {@link BootMode#BIOS}
+     * (SeaBIOS). Default: UEFI when the disk has an EFI system partition, else BIOS.
+     */
+    public Builder firmware(BootMode firmware) {
+      if (firmware == BootMode.HYBRID) {
+        throw new Oci2vmException(ErrorCode.BAD_OPTION, "firmware is uefi or bios, not hybrid");
+      }
+      this.firmware = firmware;
+      return this;
     }
 
     /** Guest memory as QEMU's -m takes it (default 256M). */
@@ -130,20 +154,26 @@ public final class Vm implements AutoCloseable {
 
     /** Boots, copying the serial console to {@code console}. */
     public Vm start(OutputStream console) {
-      if (!BundleWriter.isBundle(dir)) {
-        throw new Oci2vmException(
-            ErrorCode.BAD_OPTION, dir + " is not an oci2vm bundle (no oci2vm.json and cmdline)");
-      }
-      String cmdline;
       try {
-        cmdline = Files.readString(dir.resolve("cmdline")).trim();
+        List<String> media;
         Path qmpDir = Files.createTempDirectory("oci2vm-qmp-");
-        if (!kernelArgs.isEmpty()) {
-          cmdline = cmdline + " " + String.join(" ", kernelArgs);
+        if (diskFile != null) {
+          media = diskMedia(qmpDir);
+        } else {
+          if (!BundleWriter.isBundle(dir)) {
+            throw new Oci2vmException(
+                ErrorCode.BAD_OPTION,
+                dir + " is not an oci2vm bundle (no oci2vm.json and cmdline)");
+          }
+          String cmdline = Files.readString(dir.resolve("cmdline")).trim();
+          if (!kernelArgs.isEmpty()) {
+            cmdline = cmdline + " " + String.join(" ", kernelArgs);
+          }
+          media = QemuCommand.direct(dir.resolve("vmlinuz"), dir.resolve("initrd.img"), cmdline);
         }
         Accelerator accel = new Accelerator(cacheDir);
         if (accel.tryKvm()) {
-          QemuProcess p = QemuProcess.start(command(cmdline, true, qmpDir), console, interactive);
+          QemuProcess p = QemuProcess.start(command(media, true, qmpDir), console, interactive);
           if (p.awaitAppStart(KVM_GRACE_SECONDS, TimeUnit.SECONDS) || accel.kvmForced()) {
             return new Vm(p, true, qmpDir);
           }
@@ -152,9 +182,7 @@ public final class Vm implements AutoCloseable {
           accel.markKvmUnusable();
         }
         return new Vm(
-            QemuProcess.start(command(cmdline, false, qmpDir), console, interactive),
-            false,
-            qmpDir);
+            QemuProcess.start(command(media, false, qmpDir), console, interactive), false, qmpDir);
       } catch (IOException e) {
         throw new Oci2vmException(
             ErrorCode.BOOT_FAILED, "cannot start the VM: " + e.getMessage(), e);
@@ -164,16 +192,37 @@ public final class Vm implements AutoCloseable {
       }
     }
 
-    private QemuCommand command(String cmdline, boolean kvm, Path qmpDir) {
+    private List<String> diskMedia(Path qmpDir) throws IOException {
+      if (!kernelArgs.isEmpty()) {
+        throw new Oci2vmException(
+            ErrorCode.BAD_OPTION,
+            "a disk image carries its kernel command line; kernel arguments and app overrides"
+                + " apply to bundles (convert with the overrides instead)");
+      }
+      DiskFile disk = DiskFile.of(diskFile);
+      BootMode fw = firmware;
+      if (fw == null) {
+        fw = disk.uefiBootable() || !disk.biosBootable() ? BootMode.UEFI : BootMode.BIOS;
+      }
+      Path vars = null;
+      if (fw == BootMode.UEFI) {
+        if (!Files.isRegularFile(QemuCommand.OVMF_CODE)
+            || !Files.isRegularFile(QemuCommand.OVMF_VARS)) {
+          throw new Oci2vmException(
+              ErrorCode.BOOTLOADER_NOT_FOUND,
+              "UEFI boot needs OVMF ("
+                  + QemuCommand.OVMF_CODE
+                  + "); install Debian's ovmf (scripts/setup) or boot with --firmware bios");
+        }
+        vars = qmpDir.resolve("OVMF_VARS.fd");
+        Files.copy(QemuCommand.OVMF_VARS, vars);
+      }
+      return QemuCommand.disk(disk, vars);
+    }
+
+    private QemuCommand command(List<String> media, boolean kvm, Path qmpDir) {
       return new QemuCommand(
-          dir.resolve("vmlinuz"),
-          dir.resolve("initrd.img"),
-          cmdline,
-          memory,
-          cpus,
-          kvm,
-          ports,
-          qmpDir.resolve(kvm ? "qmp-kvm.sock" : "qmp.sock"));
+          media, memory, cpus, kvm, ports, qmpDir.resolve(kvm ? "qmp-kvm.sock" : "qmp.sock"));
     }
 
     /** A kernel parameter; values with spaces are quoted, as the init's parser expects. */
@@ -234,6 +283,7 @@ public final class Vm implements AutoCloseable {
     try {
       Files.deleteIfExists(qmpDir.resolve("qmp.sock"));
       Files.deleteIfExists(qmpDir.resolve("qmp-kvm.sock"));
+      Files.deleteIfExists(qmpDir.resolve("OVMF_VARS.fd"));
       Files.deleteIfExists(qmpDir);
     } catch (IOException ignored) {
       // an empty temp dir left behind is harmless

@@ -30,6 +30,9 @@ public final class Assembler {
   /** Drivers used when present: power button, entropy, Firecracker's MMIO transport. */
   static final Map<String, String> OPTIONAL_DRIVERS = new LinkedHashMap<>();
 
+  /** Drivers used when present for a VM whose root is on a disk. */
+  static final Map<String, String> DISK_DRIVERS = new LinkedHashMap<>();
+
   static {
     REQUIRED_DRIVERS.put("virtio_pci", "CONFIG_VIRTIO_PCI");
     REQUIRED_DRIVERS.put("virtio_net", "CONFIG_VIRTIO_NET");
@@ -39,6 +42,17 @@ public final class Assembler {
     OPTIONAL_DRIVERS.put("virtio_rng", "CONFIG_HW_RANDOM_VIRTIO");
     OPTIONAL_DRIVERS.put("button", "CONFIG_ACPI_BUTTON");
     OPTIONAL_DRIVERS.put("evdev", "CONFIG_INPUT_EVDEV");
+    DISK_DRIVERS.putAll(OPTIONAL_DRIVERS);
+    // Whatever controller the hypervisor gives the disk: QEMU's virtio-scsi, AHCI (VirtualBox,
+    // VMware SATA), PIIX IDE, NVMe (clouds), Hyper-V's storvsc, VMware's PVSCSI and LSI Logic.
+    DISK_DRIVERS.put("virtio_scsi", "CONFIG_SCSI_VIRTIO");
+    DISK_DRIVERS.put("sd_mod", "CONFIG_BLK_DEV_SD");
+    DISK_DRIVERS.put("ahci", "CONFIG_SATA_AHCI");
+    DISK_DRIVERS.put("ata_piix", "CONFIG_ATA_PIIX");
+    DISK_DRIVERS.put("nvme", "CONFIG_BLK_DEV_NVME");
+    DISK_DRIVERS.put("hv_storvsc", "CONFIG_HYPERV_STORAGE");
+    DISK_DRIVERS.put("vmw_pvscsi", "CONFIG_VMWARE_PVSCSI");
+    DISK_DRIVERS.put("mptspi", "CONFIG_FUSION_SPI");
   }
 
   /** What was assembled. */
@@ -60,6 +74,37 @@ public final class Assembler {
       Kernel kernel,
       OutputStream out)
       throws IOException {
+    return write(fs, include, app, hostname, network, kernel, null, OPTIONAL_DRIVERS, out);
+  }
+
+  /**
+   * Writes the small initramfs of a disk image: the init, its config and the modules needed to
+   * reach the disk; the init mounts the ext4 root of UUID {@code rootUuid} and switches to it.
+   * {@code fs} is only read to resolve the image's user name.
+   */
+  public static Payload writeDiskInitramfs(
+      RootFs fs,
+      ImageConfig app,
+      String hostname,
+      String network,
+      Kernel kernel,
+      String rootUuid,
+      OutputStream out)
+      throws IOException {
+    return write(fs, Set.of(), app, hostname, network, kernel, rootUuid, DISK_DRIVERS, out);
+  }
+
+  private static Payload write(
+      RootFs fs,
+      Set<Node> include,
+      ImageConfig app,
+      String hostname,
+      String network,
+      Kernel kernel,
+      String rootUuid,
+      Map<String, String> optionalDrivers,
+      OutputStream out)
+      throws IOException {
     if (app.argv().isEmpty()) {
       throw new Oci2vmException(
           ErrorCode.NO_ENTRYPOINT,
@@ -69,7 +114,7 @@ public final class Assembler {
     byte[] init = initBinary();
     UserResolver.Identity user = new UserResolver(new ImageFiles(fs)).resolve(app.user());
     List<KernelModules.Module> modules =
-        new KernelModules(kernel).resolve(REQUIRED_DRIVERS, OPTIONAL_DRIVERS);
+        new KernelModules(kernel).resolve(REQUIRED_DRIVERS, optionalDrivers);
     List<InitramfsWriter.Extra> extras = new ArrayList<>();
     extras.add(new InitramfsWriter.Extra(InitConfig.INIT, 0755, InitramfsWriter.Content.of(init)));
     List<String> modulePaths = new ArrayList<>();
@@ -80,7 +125,8 @@ public final class Assembler {
       moduleFiles.add(new InitramfsWriter.Extra(path, 0644, m::open));
     }
     byte[] conf =
-        InitConfig.render(app, user, hostname, modulePaths, InitConfig.Network.of(network));
+        InitConfig.render(
+            app, user, hostname, modulePaths, InitConfig.Network.of(network), rootUuid);
     extras.add(new InitramfsWriter.Extra(InitConfig.CONF, 0644, InitramfsWriter.Content.of(conf)));
     extras.addAll(moduleFiles);
     InitramfsWriter.write(

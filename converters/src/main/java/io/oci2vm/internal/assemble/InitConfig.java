@@ -44,6 +44,20 @@ public final class InitConfig {
       String hostname,
       List<String> modulePaths,
       Network net) {
+    return render(app, user, hostname, modulePaths, net, null);
+  }
+
+  /**
+   * Renders the config; with {@code rootUuid}, the init mounts the ext4 filesystem of that UUID and
+   * switches to it before starting the app.
+   */
+  static byte[] render(
+      ImageConfig app,
+      UserResolver.Identity user,
+      String hostname,
+      List<String> modulePaths,
+      Network net,
+      String rootUuid) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes("# oci2vm init config\nversion=1\n".getBytes(StandardCharsets.UTF_8));
     line(out, "hostname", hostname);
@@ -63,6 +77,10 @@ public final class InitConfig {
       line(out, "address", net.address());
       line(out, "gateway", net.gateway());
       line(out, "dns", net.dns());
+    }
+    if (rootUuid != null) {
+      line(out, "root", "UUID=" + rootUuid);
+      line(out, "rootfstype", "ext4");
     }
     return out.toByteArray();
   }

@@ -5,13 +5,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The QEMU command line for a direct-boot bundle: no default devices, the serial console on stdio,
- * user-mode networking with loopback-only port forwards, a virtio RNG, and no reboot so the guest's
- * power-off or panic ends QEMU.
+ * The QEMU command line for a direct-boot bundle or a disk image: no default devices, the serial
+ * console on stdio, user-mode networking with loopback-only port forwards, a virtio RNG, and no
+ * reboot so the guest's power-off or panic ends QEMU.
  *
- * @param kernel the bzImage
- * @param initrd the initramfs
- * @param cmdline the kernel command line
+ * @param media what to boot: {@link #direct} or {@link #disk} arguments
  * @param memory QEMU's -m value, e.g. 256M
  * @param cpus vCPUs
  * @param kvm KVM (with -cpu host) rather than TCG (with -cpu max)
@@ -19,14 +17,7 @@ import java.util.List;
  * @param qmp a QMP socket to create, or null
  */
 public record QemuCommand(
-    Path kernel,
-    Path initrd,
-    String cmdline,
-    String memory,
-    int cpus,
-    boolean kvm,
-    List<PortForward> ports,
-    Path qmp) {
+    List<String> media, String memory, int cpus, boolean kvm, List<PortForward> ports, Path qmp) {
   /** The QEMU binary for x86_64 guests. */
   public static final String BINARY = "qemu-system-x86_64";
 
@@ -53,9 +44,38 @@ public record QemuCommand(
     }
   }
 
-  /** Copies the port list. */
+  /** Copies the lists. */
   public QemuCommand {
+    media = List.copyOf(media);
     ports = List.copyOf(ports);
+  }
+
+  /** OVMF's firmware (read-only) and the variable store template, from Debian's ovmf. */
+  public static final Path OVMF_CODE = Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd");
+
+  public static final Path OVMF_VARS = Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd");
+
+  /** Arguments that boot a kernel and initramfs directly. */
+  public static List<String> direct(Path kernel, Path initrd, String cmdline) {
+    return List.of("-kernel", kernel.toString(), "-initrd", initrd.toString(), "-append", cmdline);
+  }
+
+  /**
+   * Arguments that boot a disk with SeaBIOS (QEMU's default) or, given {@code ovmfVars} (a writable
+   * copy of {@link #OVMF_VARS}), with OVMF.
+   */
+  public static List<String> disk(DiskFile disk, Path ovmfVars) {
+    List<String> a = new ArrayList<>();
+    if (ovmfVars != null) {
+      a.addAll(
+          List.of(
+              "-drive",
+              "if=pflash,format=raw,unit=0,readonly=on,file=" + OVMF_CODE,
+              "-drive",
+              "if=pflash,format=raw,unit=1,file=" + ovmfVars.toString().replace(",", ",,")));
+    }
+    a.addAll(List.of("-drive", disk.driveOption(disk.inArchive())));
+    return a;
   }
 
   /** The argv, binary first. */
@@ -64,8 +84,7 @@ public record QemuCommand(
     a.addAll(List.of("-display", "none", "-serial", "stdio", "-no-reboot"));
     a.addAll(List.of("-accel", kvm ? "kvm" : "tcg", "-cpu", kvm ? "host" : "max"));
     a.addAll(List.of("-m", memory, "-smp", Integer.toString(cpus)));
-    a.addAll(List.of("-kernel", kernel.toString(), "-initrd", initrd.toString()));
-    a.addAll(List.of("-append", cmdline));
+    a.addAll(media);
     StringBuilder net = new StringBuilder("user,id=net0");
     for (PortForward p : ports) {
       net.append(",hostfwd=tcp:127.0.0.1:").append(p.host()).append("-:").append(p.guest());
