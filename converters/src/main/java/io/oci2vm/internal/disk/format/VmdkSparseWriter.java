@@ -30,6 +30,10 @@ final class VmdkSparseWriter implements FormatWriter {
         new Vmdk.Header(
             1, Vmdk.FLAG_VALID_NEWLINE | Vmdk.FLAG_REDUNDANT_GT, capacity, rgd, gd, overhead, 0);
     BitSet data = disk.dataChunks();
+    // GTEs and GD entries are 32-bit sector numbers: the file must stay under 2 TiB.
+    if (overhead + (long) data.cardinality() * Vmdk.GRAIN_SECTORS > 0xFFFFFFFFL) {
+      throw new IllegalArgumentException("disk too large for a vmdk: " + disk.size() + " bytes");
+    }
     try (FormatOutput o = FormatOutput.create(out)) {
       o.write(header.encode());
       o.skipTo(rgd * Vmdk.SECTOR); // the descriptor is written last: its CID hashes the data

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A mostly-empty 1 GiB disk must give small files in every format. */
-class SparseOutputTest {
+class FormatSparsenessTest {
   private static final long MIB = TestDisks.MIB;
 
   @TempDir Path dir;
