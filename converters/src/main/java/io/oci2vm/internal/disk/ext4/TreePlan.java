@@ -28,7 +28,7 @@ final class TreePlan {
 
   static final int FAST_SYMLINK_MAX = 59;
 
-  /** Above this a directory's link count is 1 (the dir_nlink feature). */
+  /** ext4's link limit; above it a directory's link count is 1 (the dir_nlink feature). */
   private static final int LINK_MAX = 65000;
 
   /** One inode: its first name's entry, link count and, for a directory, its entries. */
@@ -119,8 +119,10 @@ final class TreePlan {
           if (child.isDirectory()) {
             walk(n, dir, null);
           }
-        } else {
-          n.links++;
+        } else if (++n.links > LINK_MAX) {
+          throw new Oci2vmException(
+              ErrorCode.LIMIT_EXCEEDED,
+              child.name() + " has more than " + LINK_MAX + " hard links, ext4's limit");
         }
       }
       if (child.isDirectory()) {
