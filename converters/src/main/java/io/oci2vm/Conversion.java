@@ -1,6 +1,7 @@
 package io.oci2vm;
 
 import io.oci2vm.internal.assemble.Assembler;
+import io.oci2vm.internal.disk.format.OvfSettings;
 import io.oci2vm.internal.flatten.Flattener;
 import io.oci2vm.internal.flatten.RootFs;
 import io.oci2vm.internal.kernel.Kernel;
@@ -17,6 +18,9 @@ import io.oci2vm.internal.source.OciLayoutFetcher;
 import io.oci2vm.internal.source.RegistryFetcher;
 import io.oci2vm.internal.source.RegistryOptions;
 import io.oci2vm.internal.write.BundleWriter;
+import io.oci2vm.internal.write.DiskRecord;
+import io.oci2vm.internal.write.DiskWriter;
+import io.oci2vm.internal.write.RootFsTree;
 import io.oci2vm.internal.write.RootfsTarWriter;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -204,6 +208,118 @@ public final class Conversion {
             }
             throw (RuntimeException) e;
           }
+        });
+  }
+
+  /** The kernel command line of a disk image (UKI and GRUB alike). */
+  static final String DISK_CMDLINE =
+      "console=tty0 console=ttyS0 quiet panic=-1 rdinit=/oci2vm/init";
+
+  /**
+   * Converts the image into bootable disk images, one per entry of {@code outputs}: a GPT disk with
+   * an ESP (a UKI for UEFI, GRUB for BIOS) and the slimmed tree as a writable ext4 root. The disk
+   * is laid out and written once; every format is made from it. Each file appears only when all of
+   * them are complete; {@code oci2vm.json} describing the run is written beside the first as {@code
+   * NAME.oci2vm.json}.
+   */
+  public DiskResult writeDisks(
+      Map<DiskFormat, Path> outputs,
+      DiskOptions disk,
+      SlimPolicy policy,
+      KernelSource kernelSource,
+      AppOverrides overrides) {
+    Objects.requireNonNull(disk, "disk was not specified");
+    Objects.requireNonNull(overrides, "overrides was not specified");
+    if (outputs.isEmpty()) {
+      throw new Oci2vmException(ErrorCode.BAD_OPTION, "no disk outputs were given");
+    }
+    Set<Path> seen = new java.util.HashSet<>();
+    for (Path o : outputs.values()) {
+      Path abs = o.toAbsolutePath().normalize();
+      if (!seen.add(abs)) {
+        throw new Oci2vmException(ErrorCode.BAD_OPTION, "two formats would both write " + o);
+      }
+      if (Files.isDirectory(abs)) {
+        throw new Oci2vmException(ErrorCode.BAD_OPTION, o + " is a directory; name a file");
+      }
+      try {
+        Files.createDirectories(abs.getParent());
+      } catch (IOException e) {
+        throw ioError(e);
+      }
+    }
+    Kernel kernel = resolveKernel(kernelSource);
+    listener.onEvent(
+        new ProgressEvent.Step(
+            "kernel", "kernel " + kernel.release() + " (" + kernel.origin() + ")"));
+    return withSlimmedTree(
+        policy,
+        overrides,
+        (p) -> {
+          long t0 = System.nanoTime();
+          ImageConfig app = overrides.applyTo(p.image().config());
+          if (app.argv().isEmpty()) {
+            throw new Oci2vmException(
+                ErrorCode.NO_ENTRYPOINT,
+                "the image sets no Entrypoint or Cmd, so the VM would have nothing to run; pass"
+                    + " --entrypoint or --cmd");
+          }
+          String hostname = hostname(overrides);
+          io.oci2vm.internal.disk.FsEntry tree = RootFsTree.of(p.fs(), p.slim().output());
+          List<List<String>> modules = new ArrayList<>();
+          String identity =
+              String.join(
+                  "\n",
+                  p.image().manifestDigest().toString(),
+                  kernel.digest().toString(),
+                  disk.toString(),
+                  overrides.toString(),
+                  String.valueOf(policy));
+          DiskWriter.Result r =
+              new DiskWriter(outputs, disk.boot(), disk.size(), cacheDir, listener)
+                  .write(
+                      tree,
+                      kernel,
+                      (uuid, out) ->
+                          modules.add(
+                              Assembler.writeDiskInitramfs(
+                                      p.fs(), app, hostname, overrides.network(), kernel, uuid, out)
+                                  .modules()),
+                      DISK_CMDLINE,
+                      identity.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                      RootFsTree.newestMtime(tree),
+                      new OvfSettings(hostname, 1, 512, disk.boot().uefi(), source.toString()));
+          Map<String, Duration> stages = new LinkedHashMap<>();
+          stages.put("pull", p.pullTime());
+          stages.put("flatten", p.flattenTime());
+          stages.put("slim", p.slimTime());
+          stages.put("disk", Duration.ofNanos(System.nanoTime() - t0));
+          Map<String, Double> timings = new LinkedHashMap<>();
+          stages.forEach((k, v) -> timings.put(k, seconds(v)));
+          List<String> mods = modules.isEmpty() ? List.of() : modules.get(0);
+          Path metadata =
+              DiskRecord.write(
+                  r,
+                  disk.boot(),
+                  source.toString(),
+                  p.image(),
+                  p.slim().report(),
+                  kernel,
+                  mods,
+                  timings);
+          return new DiskResult(
+              r.outputs(),
+              r.sizes(),
+              r.layout().diskBytes(),
+              r.layout().rootBytes(),
+              disk.boot(),
+              p.image(),
+              p.slim().report(),
+              kernel.release(),
+              kernel.origin(),
+              mods,
+              metadata,
+              stages);
         });
   }
 

@@ -15,20 +15,32 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code oci2vm boot DIR}: runs a bundle in QEMU; the exit status is the app's. */
+/**
+ * {@code oci2vm boot DIR|FILE}: runs a bundle or disk image in QEMU; exits with the app's status.
+ */
 @Command(
     name = "boot",
     mixinStandardHelpOptions = true,
     description = {
-      "Boots a bundle in QEMU with the serial console on this terminal, using KVM when it",
-      "works here and TCG otherwise. The exit status is the app's exit status.",
-      "Ctrl-C stops the VM."
+      "Boots a bundle or a disk image (any format convert writes) in QEMU with the serial",
+      "console on this terminal, using KVM when it works here and TCG otherwise. Disks boot",
+      "under OVMF (UEFI) when they have an EFI system partition, else SeaBIOS. The exit",
+      "status is the app's exit status. Ctrl-C stops the VM."
     })
 final class BootCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "DIR", description = "A bundle from oci2vm convert.")
+  @Parameters(
+      index = "0",
+      paramLabel = "DIR|FILE",
+      description = "A bundle directory or disk image from oci2vm convert.")
   Path dir;
+
+  @Option(
+      names = "--firmware",
+      paramLabel = "uefi|bios",
+      description = "For a disk: boot with OVMF (uefi) or SeaBIOS (bios); default: uefi if it can.")
+  String firmware;
 
   @Option(
       names = {"-p", "--publish"},
@@ -67,12 +79,20 @@ final class BootCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Vm.Builder b =
-        Vm.bundle(dir)
-            .memory(memory)
-            .cpus(cpus)
-            .overrides(app.overrides(null, null))
-            .kernelArgs(kernelArgs);
+    Vm.Builder b;
+    if (java.nio.file.Files.isRegularFile(dir)) {
+      b = Vm.disk(dir);
+      if (firmware != null) {
+        b.firmware(io.oci2vm.BootMode.parse(firmware));
+      }
+    } else {
+      if (firmware != null) {
+        throw new io.oci2vm.Oci2vmException(
+            io.oci2vm.ErrorCode.BAD_OPTION, "--firmware is for disk images, not bundles");
+      }
+      b = Vm.bundle(dir);
+    }
+    b.memory(memory).cpus(cpus).overrides(app.overrides(null, null)).kernelArgs(kernelArgs);
     ports.forEach(b::forward);
     b.interactive(System.console() != null);
     FileOutputStream console = new FileOutputStream(FileDescriptor.out);

@@ -1,6 +1,10 @@
 package io.oci2vm.cli;
 
+import io.oci2vm.BootMode;
 import io.oci2vm.BundleResult;
+import io.oci2vm.DiskFormat;
+import io.oci2vm.DiskOptions;
+import io.oci2vm.DiskResult;
 import io.oci2vm.ErrorCode;
 import io.oci2vm.KernelSource;
 import io.oci2vm.Oci2vmException;
@@ -8,6 +12,12 @@ import io.oci2vm.SlimPolicy;
 import io.oci2vm.SlimReport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,14 +25,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code oci2vm convert REF -o DIR}: the image as a bootable microVM bundle. */
+/** {@code oci2vm convert REF -o OUT}: the image as a bootable microVM bundle or disk image. */
 @Command(
     name = "convert",
     mixinStandardHelpOptions = true,
     description = {
-      "Converts an image into a direct-boot microVM bundle: vmlinuz, initrd.img (the slimmed",
-      "app, oci2vm's init and the kernel modules the VM needs), cmdline, run-qemu.sh,",
-      "firecracker.json and oci2vm.json. Boot it with: oci2vm boot DIR"
+      "Converts an image into a bootable VM image. A bundle (the default for a directory)",
+      "is a direct-boot kernel + initramfs: vmlinuz, initrd.img (the slimmed app, oci2vm's",
+      "init and the kernel modules the VM needs), cmdline, run-qemu.sh, firecracker.json.",
+      "A disk (raw, qcow2, vmdk, vmdk-stream, vhd, vhd-dynamic, vhdx, vdi, ova; taken from",
+      "the -o extension when --format is not given) is a GPT disk that boots under UEFI",
+      "and BIOS, with the app on a writable ext4 root. Boot either with: oci2vm boot OUT"
     })
 final class ConvertCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -36,16 +49,35 @@ final class ConvertCommand implements Callable<Integer> {
   @Option(
       names = {"-o", "--output"},
       required = true,
-      paramLabel = "DIR",
-      description = "The bundle directory (new, empty, or an earlier bundle to replace).")
+      paramLabel = "OUT",
+      description = {
+        "The bundle directory (new, empty, or an earlier bundle to replace), or the disk",
+        "image file. With several disk formats, each gets OUT's name with its own extension."
+      })
   Path output;
 
   @Option(
-      names = "--format",
+      names = {"-f", "--format"},
       paramLabel = "FORMAT",
-      defaultValue = "bundle",
-      description = "Output format: bundle (default). Disk formats come in a later release.")
-  String format;
+      description = {
+        "bundle, raw, qcow2, vmdk, vmdk-stream, vhd (fixed), vhd-dynamic, vhdx, vdi or ova;",
+        "repeat for several disk formats from one run (default: from OUT's extension, else",
+        "bundle)."
+      })
+  List<String> formats = new ArrayList<>();
+
+  @Option(
+      names = "--disk-size",
+      paramLabel = "SIZE",
+      description = "The whole disk's size, e.g. 2G (default: the content plus headroom).")
+  String diskSize;
+
+  @Option(
+      names = "--boot",
+      paramLabel = "MODE",
+      defaultValue = "hybrid",
+      description = "Disk firmware: uefi, bios or hybrid (default: both from one disk).")
+  String boot;
 
   @Option(
       names = "--kernel",
@@ -93,10 +125,6 @@ final class ConvertCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (!format.equals("bundle")) {
-      throw new Oci2vmException(
-          ErrorCode.BAD_OPTION, "format '" + format + "' is not supported yet; use bundle");
-    }
     if (kernel != null && kernelImage != null) {
       throw new Oci2vmException(ErrorCode.BAD_OPTION, "give --kernel or --kernel-image, not both");
     }
@@ -109,6 +137,14 @@ final class ConvertCommand implements Callable<Integer> {
         kernelImage != null
             ? KernelSource.image(kernelImage)
             : kernel == null ? KernelSource.auto() : KernelSource.file(kernel, modules);
+    Map<DiskFormat, Path> disks = diskOutputs();
+    if (!disks.isEmpty()) {
+      return convertDisks(disks, policy, k);
+    }
+    if (diskSize != null || !boot.equals("hybrid")) {
+      throw new Oci2vmException(
+          ErrorCode.BAD_OPTION, "--disk-size and --boot apply to disk formats, not bundles");
+    }
     BundleResult r =
         source
             .conversion(ref)
@@ -138,6 +174,104 @@ final class ConvertCommand implements Callable<Integer> {
         Format.seconds(r.timings().get("slim")),
         Format.seconds(r.timings().get("assemble")));
     out.printf("Boot it: oci2vm boot %s%n", r.dir());
+    return 0;
+  }
+
+  /** The disk formats asked for, each with its file; empty for a bundle. */
+  Map<DiskFormat, Path> diskOutputs() {
+    List<String> names = new ArrayList<>(formats);
+    if (names.isEmpty()) {
+      String file = output.getFileName().toString();
+      String ext = file.contains(".") ? file.substring(file.lastIndexOf('.') + 1) : "";
+      DiskFormat f = byExtension(ext);
+      if (f == null) {
+        return Map.of();
+      }
+      names.add(f.id());
+    }
+    if (names.contains("bundle")) {
+      if (names.size() > 1) {
+        throw new Oci2vmException(
+            ErrorCode.BAD_OPTION, "a bundle is a directory of its own; convert it in another run");
+      }
+      return Map.of();
+    }
+    Map<DiskFormat, Path> out = new LinkedHashMap<>();
+    for (String n : names) {
+      out.put(DiskFormat.parse(n), null);
+    }
+    if (out.size() == 1) {
+      out.replaceAll((f, p) -> output);
+      return out;
+    }
+    String file = output.getFileName().toString();
+    int dot = file.lastIndexOf('.');
+    String stem =
+        dot > 0 && byExtension(file.substring(dot + 1)) != null ? file.substring(0, dot) : file;
+    Set<String> taken = new HashSet<>();
+    for (DiskFormat f : out.keySet()) {
+      String name = stem + "." + f.extension();
+      if (!taken.add(name)) {
+        name = stem + "-" + f.id() + "." + f.extension();
+        taken.add(name);
+      }
+      out.put(f, output.resolveSibling(name));
+    }
+    return out;
+  }
+
+  private static DiskFormat byExtension(String ext) {
+    return switch (ext.toLowerCase(java.util.Locale.ROOT)) {
+      case "img", "raw" -> DiskFormat.RAW;
+      case "qcow2" -> DiskFormat.QCOW2;
+      case "vmdk" -> DiskFormat.VMDK;
+      case "vhd" -> DiskFormat.VHD;
+      case "vhdx" -> DiskFormat.VHDX;
+      case "vdi" -> DiskFormat.VDI;
+      case "ova" -> DiskFormat.OVA;
+      default -> null;
+    };
+  }
+
+  private int convertDisks(Map<DiskFormat, Path> disks, SlimPolicy policy, KernelSource k) {
+    DiskOptions options =
+        new DiskOptions(
+            BootMode.parse(boot), diskSize == null ? 0 : DiskOptions.parseSize(diskSize));
+    DiskResult r =
+        source
+            .conversion(ref)
+            .onProgress(new ProgressPrinter(spec.commandLine().getErr(), quiet))
+            .writeDisks(disks, options, policy, k, app.overrides(hostname, network));
+    if (quiet) {
+      return 0;
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    SlimReport s = r.report();
+    out.printf(
+        "Slimmed %s to %s (%d of %d files).%n",
+        Format.bytes(s.bytesBefore()),
+        Format.bytes(s.bytesAfter()),
+        s.filesAfter(),
+        s.filesBefore());
+    out.printf("Kernel %s (%s)", r.kernelRelease(), r.kernelOrigin());
+    out.printf(r.modules().isEmpty() ? "%n" : ", modules: %s%n", String.join(" ", r.modules()));
+    out.printf(
+        "Disk: %s, boots under %s, root filesystem %s (ext4, writable):%n",
+        Format.bytes(r.diskBytes()),
+        r.boot() == BootMode.HYBRID ? "UEFI and BIOS" : r.boot().name(),
+        Format.bytes(r.rootBytes()));
+    disks.forEach(
+        (f, p) -> out.printf("  %10s  %-11s %s%n", Format.bytes(r.sizes().get(f)), f.id(), p));
+    out.printf("  %10s  %-11s %s%n", "", "record", r.metadata());
+    out.printf(
+        "Took %s: pull %s, flatten %s, slim %s, disk %s.%n",
+        Format.seconds(
+            r.stages().values().stream().reduce(java.time.Duration.ZERO, java.time.Duration::plus)),
+        Format.seconds(r.stages().get("pull")),
+        Format.seconds(r.stages().get("flatten")),
+        Format.seconds(r.stages().get("slim")),
+        Format.seconds(r.stages().get("disk")));
+    out.printf("Boot it: oci2vm boot %s%n", disks.values().iterator().next());
     return 0;
   }
 }

@@ -163,4 +163,69 @@ class CliIT {
     assertTrue(err.toString().startsWith("oci2vm: KERNEL_UNSUITABLE: "), err.toString());
     assertTrue(!Files.exists(tmp.resolve("x")));
   }
+
+  @Test
+  void convertToDisks_severalFormatsFromOneRun_thenBootTheQcow2() throws Exception {
+    FixtureImage f = Fixtures.multiLayer();
+    Path out = tmp.resolve("disks/app.qcow2");
+    Run c =
+        jar(
+            "convert",
+            f.reference(),
+            "-o",
+            out.toString(),
+            "--format",
+            "qcow2",
+            "--format",
+            "vhd",
+            "--format",
+            "vhd-dynamic",
+            "--boot",
+            "bios");
+    assertEquals(0, c.status(), c.out() + c.err());
+    assertTrue(Files.isRegularFile(out), c.out());
+    assertTrue(Files.isRegularFile(tmp.resolve("disks/app.vhd")), c.out());
+    assertTrue(Files.isRegularFile(tmp.resolve("disks/app-vhd-dynamic.vhd")), c.out());
+    JsonNode meta = new ObjectMapper().readTree(tmp.resolve("disks/app.oci2vm.json").toFile());
+    assertEquals("bios", meta.get("disk").get("boot").asText());
+    assertEquals(3, meta.get("outputs").size(), meta.toString());
+    try (var s = Files.list(tmp.resolve("disks"))) {
+      assertEquals(4, s.count(), "three disks and the record, no leftovers");
+    }
+
+    Run b = jar("boot", out.toString());
+    assertEquals(0, b.status(), b.out() + b.err());
+    assertTrue(b.out().contains("--from oci2vm"), b.out());
+  }
+
+  @Test
+  void convertToDisk_fullOutputFilesystem_isDiskFullAndLeavesNothing() throws Exception {
+    // A 6 MiB tmpfs in a private mount namespace: too small for the ESP's kernel alone.
+    Path dir = Files.createDirectories(tmp.resolve("full"));
+    Path jar = Path.of("target/oci2vm.jar").toAbsolutePath();
+    String script =
+        "mount -t tmpfs -o size=6m tmpfs \"$1\" && cd \"$1\" && java -jar \"$2\" convert \"$3\""
+            + " -o \"$1/x.qcow2\" --format qcow2 --format raw --cache-dir \"$4\"; echo \"exit=$?\"; ls -A \"$1\" | sed 's/^/left: /'";
+    Process p =
+        new ProcessBuilder(
+                "unshare",
+                "-m",
+                "--propagation",
+                "private",
+                "sh",
+                "-c",
+                script,
+                "sh",
+                dir.toString(),
+                jar.toString(),
+                Fixtures.debianNginx().reference(),
+                tmp.resolve("cache").toString())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(4, TimeUnit.MINUTES));
+    assertTrue(out.contains("exit=1"), out);
+    assertTrue(out.contains("oci2vm: DISK_FULL: "), out);
+    assertTrue(!out.contains("left: "), "nothing left in the full directory:\n" + out);
+  }
 }

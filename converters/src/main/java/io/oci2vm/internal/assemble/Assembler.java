@@ -53,6 +53,11 @@ public final class Assembler {
     DISK_DRIVERS.put("hv_storvsc", "CONFIG_HYPERV_STORAGE");
     DISK_DRIVERS.put("vmw_pvscsi", "CONFIG_VMWARE_PVSCSI");
     DISK_DRIVERS.put("mptspi", "CONFIG_FUSION_SPI");
+    // And the NIC: VMware's vmxnet3 (the OVA declares one with a PVSCSI controller, both of which
+    // Debian's cloud kernel has), Hyper-V's netvsc, AWS's ENA.
+    DISK_DRIVERS.put("vmxnet3", "CONFIG_VMXNET3");
+    DISK_DRIVERS.put("hv_netvsc", "CONFIG_HYPERV_NET");
+    DISK_DRIVERS.put("ena", "CONFIG_ENA_ETHERNET");
   }
 
   /** What was assembled. */

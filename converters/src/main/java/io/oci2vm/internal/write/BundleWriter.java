@@ -99,27 +99,7 @@ public final class BundleWriter {
       List<String> modules,
       Map<String, Double> timings) {
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    ObjectNode m = json.createObjectNode();
-    m.put("oci2vm", 1);
-    m.put("source", source);
-    ObjectNode img = m.putObject("image");
-    img.put("platform", image.platform().toString());
-    img.put("indexDigest", image.indexDigest() == null ? null : image.indexDigest().toString());
-    img.put("manifestDigest", image.manifestDigest().toString());
-    img.put("configDigest", image.configDigest().toString());
-    img.put("compressedSize", image.compressedSize());
-    ObjectNode k = m.putObject("kernel");
-    k.put("release", kernel.release());
-    k.put("version", kernel.versionString());
-    k.put("origin", kernel.origin());
-    k.put("sha256", kernel.digest().toString());
-    modules.forEach(k.putArray("modules")::add);
-    ObjectNode sizes = m.putObject("slimming");
-    sizes.put("filesBefore", report.filesBefore());
-    sizes.put("bytesBefore", report.bytesBefore());
-    sizes.put("filesAfter", report.filesAfter());
-    sizes.put("bytesAfter", report.bytesAfter());
-    sizes.put("droppedPaths", report.dropped().size());
+    ObjectNode m = RunRecord.describe(source, image, report, kernel, modules);
     Map<String, Long> files = new LinkedHashMap<>();
     ObjectNode outputs = m.putObject("outputs");
     try {

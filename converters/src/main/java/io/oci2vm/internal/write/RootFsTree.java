@@ -35,6 +35,15 @@ public final class RootFsTree {
     return top;
   }
 
+  /** The newest mtime in the tree: a timestamp for filesystem metadata that follows the input. */
+  public static long newestMtime(FsEntry e) {
+    long t = e.mtime();
+    for (FsEntry c : e.children()) {
+      t = Math.max(t, newestMtime(c));
+    }
+    return Math.max(0, t);
+  }
+
   private static void add(RootFs fs, Node dir, FsEntry into, Set<Node> include) {
     for (Node n : dir.children()) {
       if ((include != null && !include.contains(n))

@@ -105,7 +105,7 @@ final class OvfEnvelope {
         "<rasd:Description>SCSI Controller</rasd:Description>",
         "<rasd:ElementName>SCSI Controller 0</rasd:ElementName>",
         "<rasd:InstanceID>3</rasd:InstanceID>",
-        "<rasd:ResourceSubType>lsilogic</rasd:ResourceSubType>",
+        "<rasd:ResourceSubType>VirtualSCSI</rasd:ResourceSubType>",
         "<rasd:ResourceType>6</rasd:ResourceType>");
     item(
         x,
@@ -120,10 +120,10 @@ final class OvfEnvelope {
         "<rasd:AddressOnParent>7</rasd:AddressOnParent>",
         "<rasd:AutomaticAllocation>true</rasd:AutomaticAllocation>",
         "<rasd:Connection>VM Network</rasd:Connection>",
-        "<rasd:Description>E1000 ethernet adapter on &quot;VM Network&quot;</rasd:Description>",
+        "<rasd:Description>VmxNet3 ethernet adapter on &quot;VM Network&quot;</rasd:Description>",
         "<rasd:ElementName>Network adapter 1</rasd:ElementName>",
         "<rasd:InstanceID>5</rasd:InstanceID>",
-        "<rasd:ResourceSubType>E1000</rasd:ResourceSubType>",
+        "<rasd:ResourceSubType>VmxNet3</rasd:ResourceSubType>",
         "<rasd:ResourceType>10</rasd:ResourceType>");
     if (vm.uefi()) {
       x.append("      <vmw:Config ovf:required=\"false\" vmw:key=\"firmware\"")
