@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.stream.LongStream;
 
 /**
  * Writes a tree of directories and regular files as a FAT32 filesystem (an EFI system partition)
@@ -17,6 +19,7 @@ import java.nio.ByteOrder;
 public final class Fat32Writer {
   private static final int END_OF_CHAIN = 0x0FFFFFFF;
   private static final int MEDIA_ENTRY = 0x0FFFFFF8;
+  private static final int FAT_CHUNK_ENTRIES = 256 * 1024; // 1 MiB of FAT at a time
 
   private Fat32Writer() {}
 
@@ -37,7 +40,8 @@ public final class Fat32Writer {
    *
    * @param label the volume label, up to 11 characters (upper-cased); null or blank for none
    * @param volumeId the volume serial number
-   * @param timestamp seconds since the epoch for the volume label entry and for the root
+   * @param timestamp seconds since the epoch for the volume label entry; files and directories
+   *     carry their own {@link FsEntry#mtime}
    * @throws Oci2vmException DISK_TOO_SMALL, before anything is written, if the tree does not fit
    * @throws IllegalArgumentException if the tree holds something other than regular files and
    *     directories, or a name FAT cannot store
@@ -150,28 +154,41 @@ public final class Fat32Writer {
   }
 
   /**
-   * Writes both FATs. Clusters were handed out contiguously from 2, so only the entries up to
-   * {@code nextFree} are non-zero and the rest of each FAT stays a hole.
+   * Writes both FATs. Clusters were handed out contiguously from 2, so every entry below {@code
+   * nextFree} points at the next cluster except where a file or directory ends, and every entry
+   * from {@code nextFree} on stays zero (a hole). Written in chunks so a big volume's FAT is never
+   * held whole.
    */
   private static void writeFats(FatTree.Node root, FatGeometry g, BlockDevice device, long nextFree)
       throws IOException {
-    ByteBuffer fat = ByteBuffer.allocate((int) (nextFree * 4)).order(ByteOrder.LITTLE_ENDIAN);
-    fat.putInt(0, MEDIA_ENTRY);
-    fat.putInt(4, END_OF_CHAIN); // also says: cleanly unmounted, no disk errors
-    chain(root, fat);
-    for (int i = 0; i < FatGeometry.FAT_COUNT; i++) {
-      device.write(g.fatOffset(i), fat.duplicate());
+    long[] ends = chainEnds(root).sorted().toArray();
+    for (long first = 0; first < nextFree; first += FAT_CHUNK_ENTRIES) {
+      int count = (int) Math.min(FAT_CHUNK_ENTRIES, nextFree - first);
+      ByteBuffer chunk = ByteBuffer.allocate(count * 4).order(ByteOrder.LITTLE_ENDIAN);
+      for (int i = 0; i < count; i++) {
+        long c = first + i;
+        int value;
+        if (c == 0) {
+          value = MEDIA_ENTRY;
+        } else if (c == 1) {
+          value = END_OF_CHAIN; // also says: cleanly unmounted, no disk errors
+        } else {
+          value = Arrays.binarySearch(ends, c) >= 0 ? END_OF_CHAIN : (int) (c + 1);
+        }
+        chunk.putInt(i * 4, value);
+      }
+      for (int f = 0; f < FatGeometry.FAT_COUNT; f++) {
+        device.write(g.fatOffset(f) + first * 4, chunk.duplicate());
+      }
     }
   }
 
-  private static void chain(FatTree.Node node, ByteBuffer fat) {
-    long first = node.firstCluster;
-    for (long c = first; c < first + node.clusterCount; c++) {
-      boolean last = c == first + node.clusterCount - 1;
-      fat.putInt((int) (c * 4), last ? END_OF_CHAIN : (int) (c + 1));
-    }
-    for (FatTree.Node child : node.children) {
-      chain(child, fat);
-    }
+  /** The last cluster of every file and directory that has clusters. */
+  private static LongStream chainEnds(FatTree.Node node) {
+    LongStream own =
+        node.clusterCount == 0
+            ? LongStream.empty()
+            : LongStream.of(node.firstCluster + node.clusterCount - 1);
+    return LongStream.concat(own, node.children.stream().flatMapToLong(Fat32Writer::chainEnds));
   }
 }

@@ -12,6 +12,7 @@ import io.oci2vm.internal.disk.FsEntry;
 import io.oci2vm.internal.disk.RawDisk;
 import io.oci2vm.internal.flatten.FileType;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -123,6 +125,47 @@ class Fat32WriterTest {
     assertEquals(8, bootSectorByte(img, 13), "over 260 MB takes 4 KiB clusters");
     fsckClean(img);
     readBack(img);
+  }
+
+  @Test
+  void write_fatLongerThanOneWriteChunk_fsckClean() throws IOException {
+    // 140 MiB of zeros in 512-byte clusters: over 256 Ki FAT entries, so the FAT is written in
+    // two chunks with a chain running across the seam. Zeros stay holes, so this is quick.
+    long size = 140 * MIB;
+    FsEntry root = dir("");
+    root.add(FsEntry.file("ZEROS.BIN", 0644, 0, 0, MTIME, size, () -> zeros(size), null));
+    file(root, "after.txt", "after the seam".getBytes());
+    Path img = writeImage(root, 200 * MIB, "ESP");
+    Matcher m = FSCK_SUMMARY.matcher(fsckClean(img));
+    assertTrue(m.find());
+    assertTrue(Long.parseLong(m.group(2)) > 256 * 1024, m.group());
+    String dir =
+        ExternalTool.run(TOOL_TIMEOUT, MTOOLS_ENV, "mdir", "-i", img.toString(), "::")
+            .requireSuccess()
+            .output();
+    assertTrue(dir.contains(Long.toString(size)), dir);
+  }
+
+  private static InputStream zeros(long size) {
+    return new InputStream() {
+      private long left = size;
+
+      @Override
+      public int read() {
+        return left-- > 0 ? 0 : -1;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) {
+        if (left == 0) {
+          return -1;
+        }
+        int n = (int) Math.min(len, left);
+        Arrays.fill(b, off, off + n, (byte) 0);
+        left -= n;
+        return n;
+      }
+    };
   }
 
   @Test
