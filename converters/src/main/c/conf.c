@@ -281,6 +281,11 @@ static int config_set(struct config *c, const char *key, const char *raw, int *b
   } else if (strcmp(key, "module") == 0) {
     strv_push(&c->modules, v);
     v = NULL;
+  } else if (strcmp(key, "module?") == 0) {
+    /* a driver for hardware the VM may not have (Hyper-V, VMware): no warning if it cannot load */
+    strv_push(&c->modules, xasprintf("?%s", v));
+    free(v);
+    v = NULL;
   } else if (strcmp(key, "net") == 0) {
     rc = parse_net_mode(v, &c->net);
   } else if (strcmp(key, "address") == 0) {
@@ -506,7 +511,10 @@ void config_print(const struct config *c, int fd) {
     dprintf(fd, "\n");
   }
   if (c->user) print_kv(fd, "user", c->user);
-  for (size_t i = 0; i < c->modules.n; i++) print_kv(fd, "module", c->modules.v[i]);
+  for (size_t i = 0; i < c->modules.n; i++) {
+    const char *m = c->modules.v[i];
+    print_kv(fd, m[0] == '?' ? "module?" : "module", m[0] == '?' ? m + 1 : m);
+  }
   dprintf(fd, "net=%s\n", nets[c->net]);
   if (c->address) print_kv(fd, "address", c->address);
   if (c->netmask) print_kv(fd, "netmask", c->netmask);

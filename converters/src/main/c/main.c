@@ -99,7 +99,8 @@ int main(int argc, char **argv) {
   } else {
     /* our copies (never the image's files) hold RAM for nothing once loaded */
     for (size_t i = 0; i < c.modules.n; i++) {
-      if (strncmp(c.modules.v[i], "/oci2vm/", 8) == 0) unlink(c.modules.v[i]);
+      const char *m = c.modules.v[i] + (c.modules.v[i][0] == '?');
+      if (strncmp(m, "/oci2vm/", 8) == 0) unlink(m);
     }
   }
   mount_run_tmp();

@@ -10,6 +10,8 @@
 void load_modules(const struct strv *modules) {
   for (size_t i = 0; i < modules->n; i++) {
     const char *path = modules->v[i];
+    int optional = path[0] == '?';
+    if (optional) path++;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       warn("cannot open module %s: %s", path, strerror(errno));
@@ -17,7 +19,11 @@ void load_modules(const struct strv *modules) {
     }
     long long t0 = now_ms();
     if (syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST) {
-      warn("cannot load module %s: %s", path, strerror(errno));
+      if (optional) {
+        debug("optional module %s not loaded: %s", path, strerror(errno));
+      } else {
+        warn("cannot load module %s: %s", path, strerror(errno));
+      }
     } else {
       debug("loaded %s in %lld ms", path, now_ms() - t0);
     }

@@ -88,6 +88,7 @@ static void parse_allKeys(void) {
       "user=nobody:nogroup\n"
       "module=/oci2vm/modules/a.ko\n"
       "module=/oci2vm/modules/b.ko\n"
+      "module?=/oci2vm/modules/c.ko\n"
       "net=dhcp\n"
       "address=10.0.2.15/24\n"
       "gateway=10.0.2.2\n"
@@ -112,7 +113,8 @@ static void parse_allKeys(void) {
   CHECK(c.has_uid && c.uid == 1000 && c.has_gid && c.gid == 100);
   CHECK(c.has_groups && c.ngroups == 3 && c.groups[2] == 30);
   CHECK_STR(c.user, "nobody:nogroup");
-  CHECK(c.modules.n == 2);
+  CHECK(c.modules.n == 3);
+  CHECK_STR(c.modules.v[2], "?/oci2vm/modules/c.ko"); /* optional: loaded without warnings */
   CHECK(c.net == NET_DHCP);
   CHECK_STR(c.address, "10.0.2.15/24");
   CHECK_STR(c.gateway, "10.0.2.2");

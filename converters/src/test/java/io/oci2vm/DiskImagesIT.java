@@ -137,7 +137,7 @@ class DiskImagesIT {
               : BootMode.BIOS;
       Run run = boot(e.getValue(), fw);
       assertEquals(0, run.status(), e.getKey() + " under " + fw + "\n" + run.console());
-      assertTrue(run.console().contains("--from oci2vm"), run.console());
+      assertTrue(run.console().contains("oci2vm multiLayer app: argc="), run.console());
     }
   }
 
@@ -231,7 +231,27 @@ class DiskImagesIT {
     }
     // debugfs does not recreate device nodes or FIFOs; the ext4 tests check those directly.
     expected.values().removeIf(m -> List.of("char", "block", "fifo").contains(m.type()));
+    // debugfs's rdump restores only the 0777 bits: compare those here, the rest through stat.
+    Map<String, TreeSnapshot.Meta> special = new TreeMap<>();
+    expected.replaceAll(
+        (path, m) -> {
+          if ((m.mode() & 07000) != 0) {
+            special.put(path, m);
+          }
+          return withMode(m, m.mode() & 0777);
+        });
+    actual.replaceAll((path, m) -> withMode(m, m.mode() & 0777));
     assertEquals("", TreeSnapshot.diff(expected, actual), "ext4 content equals the slimmed tree");
+    for (var e : special.entrySet()) {
+      String stat =
+          run(List.of("debugfs", "-R", "stat \"/" + e.getKey() + "\"", root.toString()), 0);
+      String mode = String.format("Mode:  %05o", e.getValue().mode());
+      assertTrue(stat.contains(mode), e.getKey() + " has " + mode + ":\n" + stat);
+    }
+  }
+
+  static TreeSnapshot.Meta withMode(TreeSnapshot.Meta m, int mode) {
+    return new TreeSnapshot.Meta(m.type(), mode, m.uid(), m.gid(), m.link(), m.sha256());
   }
 
   /** GPT partitions of a raw disk by name: {first byte, length}. */

@@ -195,7 +195,7 @@ class CliIT {
 
     Run b = jar("boot", out.toString());
     assertEquals(0, b.status(), b.out() + b.err());
-    assertTrue(b.out().contains("--from oci2vm"), b.out());
+    assertTrue(b.out().contains("oci2vm multiLayer app: argc="), b.out());
   }
 
   @Test

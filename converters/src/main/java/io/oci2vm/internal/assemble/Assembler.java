@@ -118,15 +118,17 @@ public final class Assembler {
     }
     byte[] init = initBinary();
     UserResolver.Identity user = new UserResolver(new ImageFiles(fs)).resolve(app.user());
-    List<KernelModules.Module> modules =
-        new KernelModules(kernel).resolve(REQUIRED_DRIVERS, optionalDrivers);
+    KernelModules available = new KernelModules(kernel);
+    List<KernelModules.Module> modules = available.resolve(REQUIRED_DRIVERS, optionalDrivers);
+    java.util.Set<String> required = new java.util.HashSet<>();
+    available.resolve(REQUIRED_DRIVERS, Map.of()).forEach(m -> required.add(m.name()));
     List<InitramfsWriter.Extra> extras = new ArrayList<>();
     extras.add(new InitramfsWriter.Extra(InitConfig.INIT, 0755, InitramfsWriter.Content.of(init)));
     List<String> modulePaths = new ArrayList<>();
     List<InitramfsWriter.Extra> moduleFiles = new ArrayList<>();
     for (KernelModules.Module m : modules) {
       String path = InitConfig.DIR + "/modules/" + m.name() + ".ko";
-      modulePaths.add(path);
+      modulePaths.add(required.contains(m.name()) ? path : "?" + path);
       moduleFiles.add(new InitramfsWriter.Extra(path, 0644, m::open));
     }
     byte[] conf =

@@ -71,7 +71,9 @@ public final class InitConfig {
         out,
         "groups",
         user.groups().stream().map(String::valueOf).collect(Collectors.joining(",")));
-    modulePaths.forEach(m -> line(out, "module", m));
+    // A leading '?' marks a driver for hardware the VM may lack: loaded without complaint.
+    modulePaths.forEach(
+        m -> line(out, m.startsWith("?") ? "module?" : "module", m.replaceFirst("^\\?", "")));
     line(out, "net", net.mode());
     if ("static".equals(net.mode())) {
       line(out, "address", net.address());

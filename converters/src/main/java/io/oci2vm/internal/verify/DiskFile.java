@@ -26,8 +26,10 @@ import org.apache.commons.compress.archivers.tar.TarFile;
  * @param format QEMU's format driver name (raw, qcow2, vmdk, vpc, vhdx, vdi)
  * @param offset where the image starts in the file (non-zero only inside an OVA)
  * @param length the image's length in the file, or -1 for all of it
+ * @param snapshot whether QEMU must not write to it (an OVA, a streamOptimized vmdk: transport
+ *     formats QEMU reads but cannot update in place), so writes go to a throwaway overlay
  */
-public record DiskFile(Path path, String format, long offset, long length) {
+public record DiskFile(Path path, String format, long offset, long length, boolean snapshot) {
   /** GPT partition types oci2vm writes. */
   static final UUID EFI_SYSTEM = UUID.fromString("c12a7328-f81f-11d2-ba4b-00a0c93ec93b");
 
@@ -45,19 +47,22 @@ public record DiskFile(Path path, String format, long offset, long length) {
       String magic4 = new String(head, 0, 4, StandardCharsets.ISO_8859_1);
       String magic8 = new String(head, 0, 8, StandardCharsets.ISO_8859_1);
       if (magic4.equals("QFI\u00fb")) {
-        return new DiskFile(path, "qcow2", 0, -1);
+        return new DiskFile(path, "qcow2", 0, -1, false);
       }
       if (magic4.equals("KDMV")) {
-        return new DiskFile(path, "vmdk", 0, -1);
+        // Flag bit 16: compressed grains, i.e. streamOptimized.
+        boolean stream =
+            (ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getInt(8) & 0x10000) != 0;
+        return new DiskFile(path, "vmdk", 0, -1, stream);
       }
       if (magic8.equals("vhdxfile")) {
-        return new DiskFile(path, "vhdx", 0, -1);
+        return new DiskFile(path, "vhdx", 0, -1, false);
       }
       if (magic8.equals("conectix")) {
-        return new DiskFile(path, "vpc", 0, -1);
+        return new DiskFile(path, "vpc", 0, -1, false);
       }
       if (ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getInt(0x40) == 0xbeda107f) {
-        return new DiskFile(path, "vdi", 0, -1);
+        return new DiskFile(path, "vdi", 0, -1, false);
       }
       if (new String(head, 257, 5, StandardCharsets.ISO_8859_1).equals("ustar")) {
         return ova(path);
@@ -66,18 +71,19 @@ public record DiskFile(Path path, String format, long offset, long length) {
         byte[] foot = new byte[8];
         ch.read(ByteBuffer.wrap(foot), size - 512);
         if (new String(foot, StandardCharsets.ISO_8859_1).equals("conectix")) {
-          return new DiskFile(path, "vpc", 0, -1); // a fixed VHD: raw data, footer at the end
+          return new DiskFile(
+              path, "vpc", 0, -1, false); // a fixed VHD: raw data, footer at the end
         }
       }
     }
-    return new DiskFile(path, "raw", 0, -1);
+    return new DiskFile(path, "raw", 0, -1, false);
   }
 
   private static DiskFile ova(Path path) throws IOException {
     try (TarFile tar = new TarFile(path)) {
       for (TarArchiveEntry e : tar.getEntries()) {
         if (e.isFile() && e.getName().endsWith(".vmdk")) {
-          return new DiskFile(path, "vmdk", e.getDataOffset(), e.getSize());
+          return new DiskFile(path, "vmdk", e.getDataOffset(), e.getSize(), true);
         }
       }
     }
@@ -101,11 +107,6 @@ public record DiskFile(Path path, String format, long offset, long length) {
       s.append(",snapshot=on");
     }
     return s.toString();
-  }
-
-  /** Whether an OVA (read in place; writes go to a throwaway overlay). */
-  public boolean inArchive() {
-    return length >= 0;
   }
 
   /** The GPT partition types on the disk, read through qemu-img for non-raw formats. */

@@ -74,7 +74,7 @@ public record QemuCommand(
               "-drive",
               "if=pflash,format=raw,unit=1,file=" + ovmfVars.toString().replace(",", ",,")));
     }
-    a.addAll(List.of("-drive", disk.driveOption(disk.inArchive())));
+    a.addAll(List.of("-drive", disk.driveOption(disk.snapshot())));
     return a;
   }
 
