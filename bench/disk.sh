@@ -29,6 +29,7 @@ need=()
 command -v umoci >/dev/null || need+=(umoci)
 command -v mke2fs >/dev/null || need+=(e2fsprogs)
 command -v qemu-img >/dev/null || need+=(qemu-utils)
+command -v jq >/dev/null || need+=(jq)
 install_missing "${need[@]}"
 
 make_tmp oci2vm-disk-bench
@@ -83,6 +84,9 @@ echo
 echo "## oci2vm convert --format qcow2 vs umoci + mke2fs -d + qemu-img convert (debianNginx)"
 echo
 echo "$(machine_summary) $runs runs, median; load average before: $load_before, after: $load_after."
+echo
+kernel="$(jq -r '.kernel.release + " (" + .kernel.origin + ")"' "$tmp/oci2vm-slim.oci2vm.json")"
+echo "oci2vm's disks carry kernel $kernel on the ESP twice (in the UKI for UEFI, loose for GRUB)."
 echo
 echo "| pipeline | wall s | peak RSS MiB | qcow2 |"
 echo "|---|---|---|---|"

@@ -49,6 +49,8 @@ class DiskImagesIT {
     registry = RegistryLauncher.start();
     registry.push(Fixtures.multiLayer(), "fixtures/multilayer:latest");
     registry.push(Fixtures.debianNginx(), "fixtures/debiannginx:latest");
+    registry.push(Fixtures.glibcApp(), "fixtures/glibcapp:latest");
+    registry.push(Fixtures.debianJvm(), "fixtures/debianjvm:latest");
   }
 
   @AfterAll
@@ -138,6 +140,23 @@ class DiskImagesIT {
       Run run = boot(e.getValue(), fw);
       assertEquals(0, run.status(), e.getKey() + " under " + fw + "\n" + run.console());
       assertTrue(run.console().contains("oci2vm multiLayer app: argc="), run.console());
+    }
+  }
+
+  @Test
+  void otherFixtures_passTheFilesystemCheckers() throws Exception {
+    // multiLayer and debianNginx are checked above; these complete the app fixtures.
+    for (String repo : List.of("fixtures/glibcapp:latest", "fixtures/debianjvm:latest")) {
+      Path raw = tmp.resolve(repo.replaceAll("[/:]", "-") + ".img");
+      conversion(repo)
+          .writeDisks(
+              Map.of(DiskFormat.RAW, raw),
+              DiskOptions.DEFAULTS,
+              SlimPolicy.DEFAULT,
+              KernelSource.host(),
+              AppOverrides.NONE);
+      checkFilesystems(raw, repo);
+      Files.delete(raw);
     }
   }
 
