@@ -167,7 +167,8 @@ static void remove_tree(int dirfd, dev_t dev, int depth, const char *skip) {
 
 /* Formats the ext2/3/4 UUID of the filesystem on DEV into OUT (37 bytes); -1 if none. */
 static int ext_uuid(const char *dev, char out[37]) {
-  int fd = open(dev, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: an empty CD-ROM drive must neither block the search nor close its tray */
+  int fd = open(dev, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return -1;
   unsigned char sb[256];
   ssize_t n = pread(fd, sb, sizeof sb, 1024);

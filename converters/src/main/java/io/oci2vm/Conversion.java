@@ -148,10 +148,7 @@ public final class Conversion {
       Path dir, SlimPolicy policy, KernelSource kernelSource, AppOverrides overrides) {
     Objects.requireNonNull(dir, "dir was not specified");
     Objects.requireNonNull(overrides, "overrides was not specified");
-    Kernel kernel = resolveKernel(kernelSource);
-    listener.onEvent(
-        new ProgressEvent.Step(
-            "kernel", "kernel " + kernel.release() + " (" + kernel.origin() + ")"));
+    Kernel kernel = announce(resolveKernel(kernelSource));
     return withSlimmedTree(
         policy,
         overrides,
@@ -176,13 +173,8 @@ public final class Conversion {
                       out);
             }
             bundle.writeBootFiles(kernel);
-            Map<String, Duration> stages = new LinkedHashMap<>();
-            stages.put("pull", p.pullTime());
-            stages.put("flatten", p.flattenTime());
-            stages.put("slim", p.slimTime());
-            stages.put("assemble", Duration.ofNanos(System.nanoTime() - t0));
-            Map<String, Double> timings = new LinkedHashMap<>();
-            stages.forEach((k, v) -> timings.put(k, seconds(v)));
+            Map<String, Duration> stages = p.stages("assemble", t0);
+            Map<String, Double> timings = seconds(stages);
             Map<String, Long> files =
                 bundle.finish(
                     source.toString(),
@@ -216,42 +208,26 @@ public final class Conversion {
       "console=tty0 console=ttyS0 quiet panic=-1 rdinit=/oci2vm/init";
 
   /**
-   * Converts the image into bootable disk images, one per entry of {@code outputs}: a GPT disk with
-   * an ESP (a UKI for UEFI, GRUB for BIOS) and the slimmed tree as a writable ext4 root. The disk
-   * is laid out and written once; every format is made from it. Each file appears only when all of
-   * them are complete; {@code oci2vm.json} describing the run is written beside the first as {@code
-   * NAME.oci2vm.json}.
+   * Converts the image into bootable disk images, one per entry of {@code requested} (in its
+   * iteration order): a GPT disk with an ESP (a UKI for UEFI, GRUB for BIOS) and the slimmed tree
+   * as a writable ext4 root. The disk is laid out and written once; every format is made from it.
+   * Each file appears only when all of them are complete; {@code oci2vm.json} describing the run is
+   * written beside the first as {@code NAME.oci2vm.json}.
    */
   public DiskResult writeDisks(
-      Map<DiskFormat, Path> outputs,
+      Map<DiskFormat, Path> requested,
       DiskOptions disk,
       SlimPolicy policy,
       KernelSource kernelSource,
       AppOverrides overrides) {
     Objects.requireNonNull(disk, "disk was not specified");
     Objects.requireNonNull(overrides, "overrides was not specified");
-    if (outputs.isEmpty()) {
+    if (requested.isEmpty()) {
       throw new Oci2vmException(ErrorCode.BAD_OPTION, "no disk outputs were given");
     }
-    Set<Path> seen = new java.util.HashSet<>();
-    for (Path o : outputs.values()) {
-      Path abs = o.toAbsolutePath().normalize();
-      if (!seen.add(abs)) {
-        throw new Oci2vmException(ErrorCode.BAD_OPTION, "two formats would both write " + o);
-      }
-      if (Files.isDirectory(abs)) {
-        throw new Oci2vmException(ErrorCode.BAD_OPTION, o + " is a directory; name a file");
-      }
-      try {
-        Files.createDirectories(abs.getParent());
-      } catch (IOException e) {
-        throw ioError(e);
-      }
-    }
-    Kernel kernel = resolveKernel(kernelSource);
-    listener.onEvent(
-        new ProgressEvent.Step(
-            "kernel", "kernel " + kernel.release() + " (" + kernel.origin() + ")"));
+    Map<DiskFormat, Path> outputs = new LinkedHashMap<>(requested);
+    checkDiskOutputs(outputs, disk, kernelSource);
+    Kernel kernel = announce(resolveKernel(kernelSource));
     return withSlimmedTree(
         policy,
         overrides,
@@ -265,7 +241,11 @@ public final class Conversion {
                     + " --entrypoint or --cmd");
           }
           String hostname = hostname(overrides);
-          io.oci2vm.internal.disk.FsEntry tree = RootFsTree.of(p.fs(), p.slim().output());
+          io.oci2vm.internal.disk.FsEntry tree =
+              RootFsTree.of(
+                  p.fs(),
+                  p.slim().output(),
+                  w -> listener.onEvent(new ProgressEvent.Step("disk", "warning: " + w)));
           List<List<String>> modules = new ArrayList<>();
           String identity =
               String.join(
@@ -288,25 +268,29 @@ public final class Conversion {
                       DISK_CMDLINE,
                       identity.getBytes(java.nio.charset.StandardCharsets.UTF_8),
                       RootFsTree.newestMtime(tree),
-                      new OvfSettings(hostname, 1, 512, disk.boot().uefi(), source.toString()));
-          Map<String, Duration> stages = new LinkedHashMap<>();
-          stages.put("pull", p.pullTime());
-          stages.put("flatten", p.flattenTime());
-          stages.put("slim", p.slimTime());
-          stages.put("disk", Duration.ofNanos(System.nanoTime() - t0));
-          Map<String, Double> timings = new LinkedHashMap<>();
-          stages.forEach((k, v) -> timings.put(k, seconds(v)));
+                      outputs.containsKey(DiskFormat.OVA)
+                          ? new OvfSettings(
+                              ovfName(hostname),
+                              1,
+                              512,
+                              disk.boot().uefi(),
+                              "oci2vm conversion of " + p.image().manifestDigest())
+                          : null,
+                      (result, files, out) ->
+                          DiskRecord.write(
+                              result,
+                              files,
+                              out,
+                              disk.boot(),
+                              source.toString(),
+                              p.image(),
+                              p.slim().report(),
+                              kernel,
+                              modules.isEmpty() ? List.of() : modules.get(0),
+                              seconds(p.stages("disk", t0))));
+          Map<String, Duration> stages = p.stages("disk", t0);
           List<String> mods = modules.isEmpty() ? List.of() : modules.get(0);
-          Path metadata =
-              DiskRecord.write(
-                  r,
-                  disk.boot(),
-                  source.toString(),
-                  p.image(),
-                  p.slim().report(),
-                  kernel,
-                  mods,
-                  timings);
+          Path metadata = r.record();
           return new DiskResult(
               r.outputs(),
               r.sizes(),
@@ -321,6 +305,74 @@ public final class Conversion {
               metadata,
               stages);
         });
+  }
+
+  /**
+   * Fails fast, before anything is pulled: duplicate or directory outputs, an output that is one of
+   * the inputs, a directory that cannot be written, a size a format cannot hold.
+   */
+  private void checkDiskOutputs(
+      Map<DiskFormat, Path> outputs, DiskOptions disk, KernelSource kernelSource) {
+    List<Path> inputs = new ArrayList<>();
+    if (source instanceof ImageSource.DockerArchive a) {
+      inputs.add(a.path());
+    } else if (source instanceof ImageSource.OciArchive a) {
+      inputs.add(a.path());
+    }
+    if (kernelSource instanceof KernelSource.File f) {
+      inputs.add(f.kernel());
+    }
+    Set<Path> seen = new java.util.HashSet<>();
+    for (var e : outputs.entrySet()) {
+      Path o = e.getValue();
+      Path abs = o.toAbsolutePath().normalize();
+      if (!seen.add(abs)) {
+        throw new Oci2vmException(ErrorCode.BAD_OPTION, "two formats would both write " + o);
+      }
+      if (Files.isDirectory(abs)) {
+        throw new Oci2vmException(ErrorCode.BAD_OPTION, o + " is a directory; name a file");
+      }
+      if (disk.size() > 0) {
+        e.getKey().checkFits(disk.size());
+      }
+      try {
+        for (Path in : inputs) {
+          if (Files.exists(abs) && Files.isSameFile(abs, in)) {
+            throw new Oci2vmException(
+                ErrorCode.BAD_OPTION,
+                o + " is also an input of this conversion; name another file");
+          }
+        }
+        Files.createDirectories(abs.getParent());
+        Files.delete(Files.createTempFile(abs.getParent(), ".oci2vm-probe-", ".tmp"));
+      } catch (IOException ex) {
+        throw new Oci2vmException(
+            ErrorCode.IO_ERROR,
+            "cannot write disk images to " + abs.getParent() + ": " + ex.getMessage(),
+            ex);
+      }
+    }
+  }
+
+  /** A name for the OVA's files and VM: the hostname, within what OVF names allow. */
+  private static String ovfName(String hostname) {
+    String n = hostname.replaceAll("[^A-Za-z0-9._-]", "-").replaceFirst("^\\.+", "");
+    n = n.length() > 64 ? n.substring(0, 64) : n;
+    return n.isEmpty() ? "oci2vm" : n;
+  }
+
+  private Kernel announce(Kernel kernel) {
+    listener.onEvent(
+        new ProgressEvent.Step(
+            "kernel", "kernel " + kernel.release() + " (" + kernel.origin() + ")"));
+    return kernel;
+  }
+
+  /** Each stage's time in seconds, rounded to milliseconds, for oci2vm.json. */
+  private static Map<String, Double> seconds(Map<String, Duration> stages) {
+    Map<String, Double> timings = new LinkedHashMap<>();
+    stages.forEach((k, v) -> timings.put(k, seconds(v)));
+    return timings;
   }
 
   private static double seconds(Duration d) {
@@ -389,7 +441,17 @@ public final class Conversion {
       Slimmer.Result slim,
       Duration pullTime,
       Duration flattenTime,
-      Duration slimTime) {}
+      Duration slimTime) {
+    /** The stages so far plus {@code last}, which started at {@code t0} (System.nanoTime). */
+    Map<String, Duration> stages(String last, long t0) {
+      Map<String, Duration> stages = new LinkedHashMap<>();
+      stages.put("pull", pullTime);
+      stages.put("flatten", flattenTime);
+      stages.put("slim", slimTime);
+      stages.put(last, Duration.ofNanos(System.nanoTime() - t0));
+      return stages;
+    }
+  }
 
   private interface Writer<T> {
     T write(Prepared prepared) throws IOException;

@@ -25,6 +25,9 @@ public enum DiskFormat {
   /** An OVF descriptor plus a streamOptimized vmdk, in a tar. */
   OVA("ova", "ova");
 
+  /** The largest disk oci2vm writes: ext4 without the 64bit feature holds 16 TiB. */
+  public static final long MAX_DISK_BYTES = 16L << 40;
+
   private final String id;
   private final String extension;
 
@@ -41,6 +44,30 @@ public enum DiskFormat {
   /** The usual file name extension, without the dot. */
   public String extension() {
     return extension;
+  }
+
+  /**
+   * The largest virtual disk this format holds: 2040 GiB for VHD (its CHS geometry and Azure's
+   * limit), just under 2 TiB for vmdk (32-bit sector offsets), {@link #MAX_DISK_BYTES} otherwise.
+   */
+  public long maxBytes() {
+    return switch (this) {
+      case VHD, VHD_DYNAMIC -> 2040L << 30;
+      case VMDK, VMDK_STREAM, OVA -> (2L << 40) - (1L << 20);
+      default -> MAX_DISK_BYTES;
+    };
+  }
+
+  /** Throws LIMIT_EXCEEDED when a disk of {@code bytes} does not fit this format. */
+  public void checkFits(long bytes) {
+    if (bytes > maxBytes()) {
+      throw new Oci2vmException(
+          ErrorCode.LIMIT_EXCEEDED,
+          String.format(
+              "%s holds disks up to %d GiB; this one would be %d GiB: pick a smaller --disk-size"
+                  + " or another format",
+              id, maxBytes() >> 30, (bytes + (1L << 30) - 1) >> 30));
+    }
   }
 
   /** Parses a format name, case-insensitively. */

@@ -7,7 +7,8 @@ import java.util.Objects;
  * How a disk image is laid out.
  *
  * @param boot which firmware it boots under (default {@link BootMode#HYBRID})
- * @param size the whole disk's size in bytes, or 0 for the content plus headroom
+ * @param size the whole disk's size in bytes (rounded down to whole MiB, at most {@link
+ *     DiskFormat#MAX_DISK_BYTES}), or 0 for the content plus headroom
  */
 public record DiskOptions(BootMode boot, long size) {
   /** Hybrid boot, default size. */
@@ -16,8 +17,10 @@ public record DiskOptions(BootMode boot, long size) {
   /** Checks the values. */
   public DiskOptions {
     Objects.requireNonNull(boot, "boot was not specified");
-    if (size < 0) {
-      throw new Oci2vmException(ErrorCode.BAD_OPTION, "disk size must not be negative");
+    if (size < 0 || size > DiskFormat.MAX_DISK_BYTES) {
+      throw new Oci2vmException(
+          ErrorCode.BAD_OPTION,
+          "disk size " + size + " is outside 0 (automatic) to 16 TiB (ext4 without 64bit)");
     }
   }
 
@@ -33,13 +36,13 @@ public record DiskOptions(BootMode boot, long size) {
     }
     try {
       double v = Double.parseDouble(t);
-      if (v <= 0 || Double.isNaN(v) || v * unit > (double) (1L << 50)) {
+      if (v <= 0 || Double.isNaN(v) || v * unit > (double) DiskFormat.MAX_DISK_BYTES) {
         throw new NumberFormatException();
       }
       return (long) Math.ceil(v * unit);
     } catch (NumberFormatException e) {
       throw new Oci2vmException(
-          ErrorCode.BAD_OPTION, "size '" + s + "' is not like 512M, 2G or 1.5G (at most 1 PiB)");
+          ErrorCode.BAD_OPTION, "size '" + s + "' is not like 512M, 2G or 1.5G (at most 16T)");
     }
   }
 }

@@ -36,8 +36,9 @@ public record DiskResult(
     Map<String, Duration> stages) {
   /** Copies the collections. */
   public DiskResult {
-    outputs = Map.copyOf(outputs);
-    sizes = Map.copyOf(sizes);
+    // In the order given: the first output names the run's record.
+    outputs = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(outputs));
+    sizes = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(sizes));
     modules = List.copyOf(modules);
     stages = Map.copyOf(stages);
   }

@@ -154,45 +154,80 @@ public final class Vm implements AutoCloseable {
 
     /** Boots, copying the serial console to {@code console}. */
     public Vm start(OutputStream console) {
+      Path qmpDir = null;
       try {
-        List<String> media;
-        Path qmpDir = Files.createTempDirectory("oci2vm-qmp-");
+        // Everything that can be refused is checked before anything is created.
+        DiskFile disk = null;
+        BootMode fw = null;
+        String cmdline = null;
         if (diskFile != null) {
-          media = diskMedia(qmpDir);
+          disk = checkDisk();
+          fw = diskFirmware(disk);
         } else {
           if (!BundleWriter.isBundle(dir)) {
             throw new Oci2vmException(
                 ErrorCode.BAD_OPTION,
                 dir + " is not an oci2vm bundle (no oci2vm.json and cmdline)");
           }
-          String cmdline = Files.readString(dir.resolve("cmdline")).trim();
+          cmdline = Files.readString(dir.resolve("cmdline")).trim();
           if (!kernelArgs.isEmpty()) {
             cmdline = cmdline + " " + String.join(" ", kernelArgs);
           }
-          media = QemuCommand.direct(dir.resolve("vmlinuz"), dir.resolve("initrd.img"), cmdline);
+        }
+        qmpDir = Files.createTempDirectory("oci2vm-qmp-");
+        Path vars = null;
+        if (fw == BootMode.UEFI) {
+          vars = qmpDir.resolve("OVMF_VARS.fd");
+          Files.copy(QemuCommand.OVMF_VARS, vars);
         }
         Accelerator accel = new Accelerator(cacheDir);
+        List<String> media =
+            disk != null
+                ? QemuCommand.disk(disk, vars, disk.snapshot())
+                : QemuCommand.direct(dir.resolve("vmlinuz"), dir.resolve("initrd.img"), cmdline);
         if (accel.tryKvm()) {
-          QemuProcess p = QemuProcess.start(command(media, true, qmpDir), console, interactive);
-          if (p.awaitAppStart(KVM_GRACE_SECONDS, TimeUnit.SECONDS) || accel.kvmForced()) {
-            return new Vm(p, true, qmpDir);
+          if (disk == null || accel.kvmForced()) {
+            QemuProcess p = QemuProcess.start(command(media, true, qmpDir), console, interactive);
+            if (p.awaitAppStart(KVM_GRACE_SECONDS, TimeUnit.SECONDS) || accel.kvmForced()) {
+              return new Vm(p, true, qmpDir);
+            }
+            p.close(); // nothing of the app has run yet: safe to start over with TCG
+          } else {
+            // A trial on a throwaway overlay: a KVM guest that hangs and is killed must not
+            // leave a half-written root filesystem for the boot that follows.
+            QemuProcess trial =
+                QemuProcess.start(
+                    command(QemuCommand.disk(disk, vars, true), true, qmpDir),
+                    OutputStream.nullOutputStream(),
+                    false);
+            boolean works = trial.awaitAppStart(KVM_GRACE_SECONDS, TimeUnit.SECONDS);
+            trial.close();
+            if (works) {
+              return new Vm(
+                  QemuProcess.start(command(media, true, qmpDir), console, interactive),
+                  true,
+                  qmpDir);
+            }
           }
-          // Nothing of the app has run yet: safe to start over with TCG.
-          p.close();
           accel.markKvmUnusable();
         }
         return new Vm(
             QemuProcess.start(command(media, false, qmpDir), console, interactive), false, qmpDir);
       } catch (IOException e) {
+        deleteQuietly(qmpDir);
         throw new Oci2vmException(
             ErrorCode.BOOT_FAILED, "cannot start the VM: " + e.getMessage(), e);
       } catch (InterruptedException e) {
+        deleteQuietly(qmpDir);
         Thread.currentThread().interrupt();
         throw new Oci2vmException(ErrorCode.BOOT_FAILED, "interrupted while starting the VM", e);
+      } catch (RuntimeException e) {
+        deleteQuietly(qmpDir);
+        throw e;
       }
     }
 
-    private List<String> diskMedia(Path qmpDir) throws IOException {
+    private DiskFile checkDisk() throws IOException {
       if (!kernelArgs.isEmpty()) {
         throw new Oci2vmException(
             ErrorCode.BAD_OPTION,
@@ -200,24 +235,47 @@ public final class Vm implements AutoCloseable {
                 + " apply to bundles (convert with the overrides instead)");
       }
       DiskFile disk = DiskFile.of(diskFile);
+      if (disk.partitionTypes().isEmpty()) {
+        throw new Oci2vmException(
+            ErrorCode.BAD_OPTION,
+            diskFile
+                + " is not a disk oci2vm can boot: read as "
+                + disk.format()
+                + ", it has no GPT partition table");
+      }
+      return disk;
+    }
+
+    /** UEFI when the disk has an ESP and OVMF is installed; BIOS when it can and OVMF is not. */
+    private BootMode diskFirmware(DiskFile disk) throws IOException {
+      boolean ovmf =
+          Files.isRegularFile(QemuCommand.OVMF_CODE) && Files.isRegularFile(QemuCommand.OVMF_VARS);
       BootMode fw = firmware;
       if (fw == null) {
-        fw = disk.uefiBootable() || !disk.biosBootable() ? BootMode.UEFI : BootMode.BIOS;
-      }
-      Path vars = null;
-      if (fw == BootMode.UEFI) {
-        if (!Files.isRegularFile(QemuCommand.OVMF_CODE)
-            || !Files.isRegularFile(QemuCommand.OVMF_VARS)) {
-          throw new Oci2vmException(
-              ErrorCode.BOOTLOADER_NOT_FOUND,
-              "UEFI boot needs OVMF ("
-                  + QemuCommand.OVMF_CODE
-                  + "); install Debian's ovmf (scripts/setup) or boot with --firmware bios");
+        fw = disk.uefiBootable() && (ovmf || !disk.biosBootable()) ? BootMode.UEFI : BootMode.BIOS;
+        if (!disk.uefiBootable() && !disk.biosBootable()) {
+          fw = BootMode.UEFI; // not one of ours: let OVMF look for a boot loader
         }
-        vars = qmpDir.resolve("OVMF_VARS.fd");
-        Files.copy(QemuCommand.OVMF_VARS, vars);
       }
-      return QemuCommand.disk(disk, vars);
+      if (fw == BootMode.UEFI && !ovmf) {
+        throw new Oci2vmException(
+            ErrorCode.BOOTLOADER_NOT_FOUND,
+            "UEFI boot needs OVMF ("
+                + QemuCommand.OVMF_CODE
+                + "); install Debian's ovmf (scripts/setup) or boot with --firmware bios");
+      }
+      return fw;
+    }
+
+    private static void deleteQuietly(Path dir) {
+      if (dir == null) {
+        return;
+      }
+      try {
+        io.oci2vm.internal.FileTrees.deleteRecursively(dir);
+      } catch (IOException ignored) {
+        // an empty temp dir left behind is harmless
+      }
     }
 
     private QemuCommand command(List<String> media, boolean kvm, Path qmpDir) {

@@ -6,12 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.oci2vm.fixtures.Fixtures;
 import io.oci2vm.fixtures.RegistryLauncher;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -164,10 +158,7 @@ abstract class BootTests {
    */
   private String serveAndStop(BundleResult b, int guestPort, String memory, int expectedStatus)
       throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
+    int port = HttpProbe.freePort();
     ByteArrayOutputStream console = new ByteArrayOutputStream();
     try (Vm vm =
         Vm.bundle(b.dir())
@@ -176,24 +167,7 @@ abstract class BootTests {
             .cacheDir(tmp.resolve("cache"))
             .start(console)) {
       assertTrue(vm.awaitAppStart(Duration.ofMinutes(2)), console.toString());
-      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-      String body = null;
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      while (body == null && System.nanoTime() < deadline) {
-        try {
-          HttpResponse<String> resp =
-              http.send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
-                      .timeout(Duration.ofSeconds(5))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
-          if (resp.statusCode() == 200) {
-            body = resp.body();
-          }
-        } catch (IOException e) {
-          Thread.sleep(300);
-        }
-      }
+      String body = HttpProbe.firstOk(port, Duration.ofSeconds(120));
       System.out.printf(
           "%s: app started %.2f s after QEMU, answered HTTP (%s)%n",
           b.dir().getFileName(), vm.bootToAppSeconds(), vm.kvm() ? "KVM" : "TCG");

@@ -9,11 +9,6 @@ import io.oci2vm.fixtures.Fixtures;
 import io.oci2vm.fixtures.RegistryLauncher;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -368,10 +363,7 @@ class DiskImagesIT {
 
   /** Boots a server disk with a forwarded port, returns the first 200 body, powers it off. */
   static String serveAndStop(Path disk, BootMode fw, int guestPort) throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
+    int port = HttpProbe.freePort();
     ByteArrayOutputStream console = new ByteArrayOutputStream();
     try (Vm vm =
         Vm.disk(disk)
@@ -380,24 +372,7 @@ class DiskImagesIT {
             .cacheDir(tmp.resolve("cache"))
             .start(console)) {
       assertTrue(vm.awaitAppStart(Duration.ofMinutes(3)), console.toString());
-      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-      String body = null;
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      while (body == null && System.nanoTime() < deadline) {
-        try {
-          HttpResponse<String> resp =
-              http.send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
-                      .timeout(Duration.ofSeconds(5))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
-          if (resp.statusCode() == 200) {
-            body = resp.body();
-          }
-        } catch (IOException e) {
-          Thread.sleep(300);
-        }
-      }
+      String body = HttpProbe.firstOk(port, Duration.ofSeconds(120));
       System.out.printf(
           "%s under %s: app started %.2f s after QEMU, answered HTTP%n",
           disk.getFileName(), fw, vm.bootToAppSeconds());

@@ -12,6 +12,7 @@ import io.oci2vm.SlimPolicy;
 import io.oci2vm.SlimReport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -153,26 +154,10 @@ final class ConvertCommand implements Callable<Integer> {
     if (quiet) {
       return 0;
     }
-    SlimReport s = r.report();
-    out.printf(
-        "Slimmed %s to %s (%d of %d files).%n",
-        Format.bytes(s.bytesBefore()),
-        Format.bytes(s.bytesAfter()),
-        s.filesAfter(),
-        s.filesBefore());
-    out.printf("Kernel %s (%s)", r.kernelRelease(), r.kernelOrigin());
-    out.printf(r.modules().isEmpty() ? "%n" : ", modules: %s%n", String.join(" ", r.modules()));
+    printSlimAndKernel(out, r.report(), r.kernelRelease(), r.kernelOrigin(), r.modules());
     out.printf("Bundle %s:%n", r.dir());
     r.files().forEach((name, size) -> out.printf("  %10s  %s%n", Format.bytes(size), name));
-    out.printf(
-        "Took %s: pull %s, flatten %s, slim %s, assemble %s.%n",
-        Format.seconds(
-            r.timings().values().stream()
-                .reduce(java.time.Duration.ZERO, java.time.Duration::plus)),
-        Format.seconds(r.timings().get("pull")),
-        Format.seconds(r.timings().get("flatten")),
-        Format.seconds(r.timings().get("slim")),
-        Format.seconds(r.timings().get("assemble")));
+    printTimes(out, r.timings(), "assemble");
     out.printf("Boot it: oci2vm boot %s%n", r.dir());
     return 0;
   }
@@ -246,15 +231,7 @@ final class ConvertCommand implements Callable<Integer> {
       return 0;
     }
     PrintWriter out = spec.commandLine().getOut();
-    SlimReport s = r.report();
-    out.printf(
-        "Slimmed %s to %s (%d of %d files).%n",
-        Format.bytes(s.bytesBefore()),
-        Format.bytes(s.bytesAfter()),
-        s.filesAfter(),
-        s.filesBefore());
-    out.printf("Kernel %s (%s)", r.kernelRelease(), r.kernelOrigin());
-    out.printf(r.modules().isEmpty() ? "%n" : ", modules: %s%n", String.join(" ", r.modules()));
+    printSlimAndKernel(out, r.report(), r.kernelRelease(), r.kernelOrigin(), r.modules());
     out.printf(
         "Disk: %s, boots under %s, root filesystem %s (ext4, writable):%n",
         Format.bytes(r.diskBytes()),
@@ -263,15 +240,31 @@ final class ConvertCommand implements Callable<Integer> {
     disks.forEach(
         (f, p) -> out.printf("  %10s  %-11s %s%n", Format.bytes(r.sizes().get(f)), f.id(), p));
     out.printf("  %10s  %-11s %s%n", "", "record", r.metadata());
-    out.printf(
-        "Took %s: pull %s, flatten %s, slim %s, disk %s.%n",
-        Format.seconds(
-            r.stages().values().stream().reduce(java.time.Duration.ZERO, java.time.Duration::plus)),
-        Format.seconds(r.stages().get("pull")),
-        Format.seconds(r.stages().get("flatten")),
-        Format.seconds(r.stages().get("slim")),
-        Format.seconds(r.stages().get("disk")));
+    printTimes(out, r.stages(), "disk");
     out.printf("Boot it: oci2vm boot %s%n", disks.values().iterator().next());
     return 0;
+  }
+
+  private static void printSlimAndKernel(
+      PrintWriter out, SlimReport s, String release, String origin, List<String> modules) {
+    out.printf(
+        "Slimmed %s to %s (%d of %d files).%n",
+        Format.bytes(s.bytesBefore()),
+        Format.bytes(s.bytesAfter()),
+        s.filesAfter(),
+        s.filesBefore());
+    out.printf("Kernel %s (%s)", release, origin);
+    out.printf(modules.isEmpty() ? "%n" : ", modules: %s%n", String.join(" ", modules));
+  }
+
+  private static void printTimes(PrintWriter out, Map<String, Duration> stages, String last) {
+    out.printf(
+        "Took %s: pull %s, flatten %s, slim %s, %s %s.%n",
+        Format.seconds(stages.values().stream().reduce(Duration.ZERO, Duration::plus)),
+        Format.seconds(stages.get("pull")),
+        Format.seconds(stages.get("flatten")),
+        Format.seconds(stages.get("slim")),
+        last,
+        Format.seconds(stages.get(last)));
   }
 }

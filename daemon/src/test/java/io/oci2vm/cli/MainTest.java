@@ -95,4 +95,34 @@ class MainTest {
     assertEquals(Main.EXIT_USAGE, r.status());
     assertTrue(r.err().contains("--output"), r.err());
   }
+
+  @Test
+  void boot_fileWithoutPartitionTable_isBadOptionBeforeQemuStarts() throws Exception {
+    Path junk = Files.write(tmp.resolve("junk.img"), new byte[64 * 1024]);
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int status =
+        Main.run(
+            new String[] {"boot", junk.toString()},
+            new PrintWriter(out, true),
+            new PrintWriter(err, true));
+    assertEquals(Main.EXIT_FAILED, status, err.toString());
+    assertTrue(err.toString().startsWith("oci2vm: BAD_OPTION: "), err.toString());
+    assertTrue(err.toString().contains("no GPT partition table"), err.toString());
+  }
+
+  @Test
+  void convert_diskSizeBeyondTheFormat_failsBeforePulling() {
+    Run r =
+        run(
+            "convert",
+            "oci:/nonexistent/layout:latest",
+            "-o",
+            tmp.resolve("big.vhd").toString(),
+            "--disk-size",
+            "3T");
+    assertEquals(Main.EXIT_FAILED, r.status(), r.err());
+    assertTrue(
+        r.err().startsWith("oci2vm: LIMIT_EXCEEDED: vhd holds disks up to 2040 GiB"), r.err());
+  }
 }

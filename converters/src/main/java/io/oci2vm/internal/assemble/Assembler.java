@@ -99,6 +99,16 @@ public final class Assembler {
     return write(fs, Set.of(), app, hostname, network, kernel, rootUuid, DISK_DRIVERS, out);
   }
 
+  /** The drivers a VM needs, plus ext4 when its root is on a disk the init mounts. */
+  private static Map<String, String> required(String rootUuid) {
+    if (rootUuid == null) {
+      return REQUIRED_DRIVERS;
+    }
+    Map<String, String> m = new LinkedHashMap<>(REQUIRED_DRIVERS);
+    m.put("ext4", "CONFIG_EXT4_FS");
+    return m;
+  }
+
   private static Payload write(
       RootFs fs,
       Set<Node> include,
@@ -119,9 +129,9 @@ public final class Assembler {
     byte[] init = initBinary();
     UserResolver.Identity user = new UserResolver(new ImageFiles(fs)).resolve(app.user());
     KernelModules available = new KernelModules(kernel);
-    List<KernelModules.Module> modules = available.resolve(REQUIRED_DRIVERS, optionalDrivers);
+    List<KernelModules.Module> modules = available.resolve(required(rootUuid), optionalDrivers);
     java.util.Set<String> required = new java.util.HashSet<>();
-    available.resolve(REQUIRED_DRIVERS, Map.of()).forEach(m -> required.add(m.name()));
+    available.resolve(required(rootUuid), Map.of()).forEach(m -> required.add(m.name()));
     List<InitramfsWriter.Extra> extras = new ArrayList<>();
     extras.add(new InitramfsWriter.Extra(InitConfig.INIT, 0755, InitramfsWriter.Content.of(init)));
     List<String> modulePaths = new ArrayList<>();

@@ -53,6 +53,7 @@ public record QemuCommand(
   /** OVMF's firmware (read-only) and the variable store template, from Debian's ovmf. */
   public static final Path OVMF_CODE = Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd");
 
+  /** OVMF's variable store template; each boot gets a writable copy. */
   public static final Path OVMF_VARS = Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd");
 
   /** Arguments that boot a kernel and initramfs directly. */
@@ -62,9 +63,10 @@ public record QemuCommand(
 
   /**
    * Arguments that boot a disk with SeaBIOS (QEMU's default) or, given {@code ovmfVars} (a writable
-   * copy of {@link #OVMF_VARS}), with OVMF.
+   * copy of {@link #OVMF_VARS}), with OVMF; with {@code snapshot}, writes go to a throwaway
+   * overlay.
    */
-  public static List<String> disk(DiskFile disk, Path ovmfVars) {
+  public static List<String> disk(DiskFile disk, Path ovmfVars, boolean snapshot) {
     List<String> a = new ArrayList<>();
     if (ovmfVars != null) {
       a.addAll(
@@ -74,7 +76,7 @@ public record QemuCommand(
               "-drive",
               "if=pflash,format=raw,unit=1,file=" + ovmfVars.toString().replace(",", ",,")));
     }
-    a.addAll(List.of("-drive", disk.driveOption(disk.snapshot())));
+    a.addAll(List.of("-drive", disk.driveOption(snapshot)));
     return a;
   }
 

@@ -12,7 +12,6 @@ import io.oci2vm.internal.kernel.Kernel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 
@@ -28,9 +27,14 @@ public final class DiskRecord {
     return output.resolveSibling(stem + ".oci2vm.json");
   }
 
-  /** Writes the record (atomically) and returns its path. */
-  public static Path write(
+  /**
+   * Writes the record of {@code r} to {@code out}, hashing the disks at {@code files} (their
+   * temporary names; the record names them by their final names).
+   */
+  public static void write(
       DiskWriter.Result r,
+      Map<DiskFormat, Path> files,
+      Path out,
       BootMode boot,
       String source,
       ResolvedImage image,
@@ -52,21 +56,14 @@ public final class DiskRecord {
       if (p == null) {
         continue;
       }
+      Path file = files.get(f);
       ObjectNode o = outputs.putObject(p.getFileName().toString());
       o.put("format", f.id());
-      o.put("size", Files.size(p));
-      o.put("sha256", Digest.ofFile(p).toString());
+      o.put("size", Files.size(file));
+      o.put("sha256", Digest.ofFile(file).toString());
     }
     ObjectNode t = m.putObject("timingsSeconds");
     timings.forEach(t::put);
-    Path target = pathFor(r.outputs().values().iterator().next());
-    Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), ".oci2vm-", ".json");
-    try {
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), m);
-      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-    return target;
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), m);
   }
 }

@@ -45,7 +45,18 @@ public final class DiskWriter {
   /** Writes the small initramfs whose init mounts the root of the given ext4 UUID. */
   @FunctionalInterface
   public interface InitramfsSource {
+    /** Writes the initramfs for a root filesystem of UUID {@code rootUuid} to {@code out}. */
     void write(String rootUuid, OutputStream out) throws IOException;
+  }
+
+  /** Writes the run's record (oci2vm.json) before anything is renamed into place. */
+  @FunctionalInterface
+  public interface RecordWriter {
+    /**
+     * Writes the record of {@code result} to {@code out}; the disks are still at {@code files}
+     * (their temporary names) and get their final names only after the record is complete.
+     */
+    void write(Result result, Map<DiskFormat, Path> files, Path out) throws IOException;
   }
 
   /** What was written. */
@@ -53,9 +64,13 @@ public final class DiskWriter {
       Map<DiskFormat, Path> outputs,
       Map<DiskFormat, Long> sizes,
       DiskLayout layout,
-      UUID rootUuid) {}
+      UUID rootUuid,
+      Path record) {}
 
   private static final String ESP_LABEL = "OCI2VM-ESP";
+
+  /** Below this much free space an I/O error on the output's filesystem means it is full. */
+  private static final long NEARLY_FULL = 16L << 20;
 
   private final Map<DiskFormat, Path> outputs;
   private final BootMode boot;
@@ -93,7 +108,8 @@ public final class DiskWriter {
    * @param cmdline the kernel command line
    * @param identity bytes that identify this conversion; every UUID on the disk derives from them
    * @param timestamp filesystem timestamps (seconds)
-   * @param ovf settings for an OVA's descriptor
+   * @param ovf settings for an OVA's descriptor (null when no OVA is written)
+   * @param record writes the run's record, named after the first output
    */
   public Result write(
       FsEntry root,
@@ -102,7 +118,8 @@ public final class DiskWriter {
       String cmdline,
       byte[] identity,
       long timestamp,
-      OvfSettings ovf)
+      OvfSettings ovf,
+      RecordWriter record)
       throws IOException {
     Path first = outputs.values().iterator().next().toAbsolutePath();
     Path work = Files.createTempDirectory(first.getParent(), ".oci2vm-disk-");
@@ -122,6 +139,9 @@ public final class DiskWriter {
               Fat32Writer.minimumSize(esp),
               Ext4Writer.minimumSize(root, ext4),
               requestedSize);
+      for (DiskFormat f : outputs.keySet()) {
+        f.checkFits(layout.diskBytes());
+      }
       listener.onEvent(
           new ProgressEvent.Step(
               "disk",
@@ -137,7 +157,7 @@ public final class DiskWriter {
         Fat32Writer.write(
             esp,
             disk.slice(layout.espStart(), layout.espBytes()),
-            "OCI2VM-ESP",
+            ESP_LABEL,
             (int) uuid(identity, "esp").getMostSignificantBits(),
             timestamp);
         listener.onEvent(new ProgressEvent.Step("disk", "writing the root filesystem (ext4)"));
@@ -169,28 +189,69 @@ public final class DiskWriter {
         }
         Map<DiskFormat, Long> sizes = new LinkedHashMap<>();
         for (var e : temps.entrySet()) {
-          Path target = outputs.get(e.getKey());
           sizes.put(e.getKey(), Files.size(e.getValue()));
-          Files.move(e.getValue(), target, StandardCopyOption.REPLACE_EXISTING);
         }
+        Path recordTarget = DiskRecord.pathFor(first);
+        Path recordTemp =
+            Files.createTempFile(
+                recordTarget.getParent(), "." + recordTarget.getFileName(), ".partial");
+        partials.add(recordTemp);
+        Result result =
+            new Result(
+                java.util.Collections.unmodifiableMap(outputs),
+                sizes,
+                layout,
+                rootUuid,
+                recordTarget);
+        record.write(result, temps, recordTemp);
+        // Everything is complete: only renames within each target's directory remain.
+        for (var e : temps.entrySet()) {
+          Files.move(e.getValue(), outputs.get(e.getKey()), StandardCopyOption.REPLACE_EXISTING);
+        }
+        Files.move(recordTemp, recordTarget, StandardCopyOption.REPLACE_EXISTING);
         partials.clear();
-        return new Result(java.util.Collections.unmodifiableMap(outputs), sizes, layout, rootUuid);
+        return result;
       }
     } catch (IOException e) {
-      if (String.valueOf(e.getMessage()).contains("No space left on device")) {
+      if (full(e, first.getParent())) {
         throw new Oci2vmException(
             ErrorCode.DISK_FULL,
-            "the output's filesystem is full ("
+            "a filesystem oci2vm writes to is full ("
                 + e.getMessage()
-                + "); nothing was written: free space or write elsewhere",
+                + "); nothing was left behind: free space or write elsewhere",
             e);
       }
       throw e;
     } finally {
       for (Path p : partials) {
+        quietlyDelete(p);
+      }
+      quietlyDelete(work);
+    }
+  }
+
+  private static boolean full(IOException e, Path dir) {
+    if (String.valueOf(e.getMessage()).contains("No space left on device")) {
+      return true;
+    }
+    try {
+      // The message is localised on some systems; what is left on the filesystem is not.
+      return Files.getFileStore(dir).getUsableSpace() < NEARLY_FULL;
+    } catch (IOException ignored) {
+      return false;
+    }
+  }
+
+  /** Cleanup after success or failure must not replace the outcome with its own error. */
+  private static void quietlyDelete(Path p) {
+    try {
+      if (Files.isDirectory(p)) {
+        FileTrees.deleteRecursively(p);
+      } else {
         Files.deleteIfExists(p);
       }
-      FileTrees.deleteRecursively(work);
+    } catch (IOException ignored) {
+      // a leftover temporary (dot-named, .partial) is recognisable as such
     }
   }
 

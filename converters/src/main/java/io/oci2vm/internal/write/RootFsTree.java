@@ -22,11 +22,14 @@ public final class RootFsTree {
 
   private RootFsTree() {}
 
-  /** The nodes in {@code include} (all if null), minus anything under {@link InitConfig#DIR}. */
-  public static FsEntry of(RootFs fs, Set<Node> include) {
+  /**
+   * The nodes in {@code include} (all if null), minus anything under {@link InitConfig#DIR}. {@code
+   * warn} hears about what could not be carried over.
+   */
+  public static FsEntry of(RootFs fs, Set<Node> include, java.util.function.Consumer<String> warn) {
     Node root = fs.root();
     FsEntry top = directory("/", root.inode());
-    add(fs, root, top, include);
+    add(fs, root, top, include, warn);
     for (var m : MOUNT_POINTS.entrySet()) {
       if (top.child(m.getKey()) == null) {
         top.add(FsEntry.directory(m.getKey(), m.getValue(), 0, 0, seconds(root.inode())));
@@ -44,7 +47,12 @@ public final class RootFsTree {
     return Math.max(0, t);
   }
 
-  private static void add(RootFs fs, Node dir, FsEntry into, Set<Node> include) {
+  private static void add(
+      RootFs fs,
+      Node dir,
+      FsEntry into,
+      Set<Node> include,
+      java.util.function.Consumer<String> warn) {
     for (Node n : dir.children()) {
       if ((include != null && !include.contains(n))
           || n.path().equals(InitConfig.DIR)
@@ -79,13 +87,22 @@ public final class RootFsTree {
           };
       if (!i.xattrs().isEmpty()) {
         Map<String, byte[]> x = new LinkedHashMap<>();
-        // The layer reader hands PAX xattr values over as UTF-8 text.
-        i.xattrs().forEach((k, v) -> x.put(k, v.getBytes(StandardCharsets.UTF_8)));
+        // The layer reader hands PAX xattr values over as UTF-8 text, so a binary value (a file
+        // capability, an ACL naming uid 128 or more) arrives with U+FFFD where its bytes were
+        // not UTF-8. Writing that would be a corrupt attribute: leave it out and say so.
+        for (var xa : i.xattrs().entrySet()) {
+          if (xa.getValue().indexOf('\uFFFD') >= 0) {
+            warn.accept(
+                "left out xattr " + xa.getKey() + " of " + n.path() + ": its value is binary");
+          } else {
+            x.put(xa.getKey(), xa.getValue().getBytes(StandardCharsets.UTF_8));
+          }
+        }
         e = e.withXattrs(x);
       }
       into.add(e);
       if (i.type() == FileType.DIRECTORY) {
-        add(fs, n, e, include);
+        add(fs, n, e, include, warn);
       }
     }
   }
