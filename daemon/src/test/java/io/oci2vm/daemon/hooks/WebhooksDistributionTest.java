@@ -30,6 +30,21 @@ class WebhooksDistributionTest {
     assertEquals("127.0.0.1:5000/team/app:1.0", events.get(0).imageReference());
   }
 
+  /** Envelopes captured from Debian's docker-registry 2.8 on a skopeo push of one image. */
+  @Test
+  void parse_capturedRegistryEnvelopes() {
+    assertEquals(List.of(), parse(AUTH, "distribution-captured-push-blob.json"));
+    assertEquals(
+        List.of(
+            new PushEvent(
+                "distribution",
+                "127.0.0.1:40073",
+                "team/app",
+                "1.0",
+                "sha256:449995021e2ed8e5214b06d88aa2b53a50c740644ea2185b8ad87bbc593c2904")),
+        parse(AUTH, "distribution-captured-push-manifest.json"));
+  }
+
   @Test
   void parse_headerNameInAnyCase() {
     Map<String, String> headers =
