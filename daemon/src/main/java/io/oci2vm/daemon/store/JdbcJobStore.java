@@ -1,9 +1,5 @@
 package io.oci2vm.daemon.store;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,16 +27,11 @@ import java.util.StringJoiner;
  * life. A connection the server dropped (SQL state class 08) is reopened on the next call.
  */
 public final class JdbcJobStore implements JobStore {
-  private static final String COLUMNS =
-      "id, state, request, trigger, image_digest, dedupe_key, shared_with, created, updated,"
-          + " attempts, cancel_requested, error_code, error_message, artifacts";
-  private static final TypeReference<List<Artifact>> ARTIFACTS = new TypeReference<>() {};
+  private static final String COLUMNS = JobRows.COLUMNS;
 
   private final String url;
   private final String user;
   private final String password;
-  private final ObjectMapper json =
-      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
   private Connection connection;
   private boolean closed;
 
@@ -93,7 +84,7 @@ public final class JdbcJobStore implements JobStore {
     Objects.requireNonNull(trigger, "trigger was not specified");
     String id = JobIds.next();
     long now = System.currentTimeMillis();
-    String requestJson = write(request);
+    String requestJson = JobRows.json(request);
     update(
         "INSERT INTO jobs (id, state, request, image, trigger, created, updated, attempts,"
             + " cancel_requested) VALUES (?, ?, ?, ?, ?, ?, ?, 0, FALSE)",
@@ -190,6 +181,7 @@ public final class JdbcJobStore implements JobStore {
    */
   @Override
   public synchronized Optional<Job> findByKey(String dedupeKey, String excludeId) {
+    Objects.requireNonNull(dedupeKey, "dedupeKey was not specified");
     return query(
             "SELECT "
                 + COLUMNS
@@ -204,7 +196,7 @@ public final class JdbcJobStore implements JobStore {
 
   @Override
   public synchronized boolean succeed(String id, List<Artifact> artifacts, String sharedWith) {
-    String list = artifacts == null || artifacts.isEmpty() ? null : write(artifacts);
+    String list = artifacts == null || artifacts.isEmpty() ? null : JobRows.json(artifacts);
     return update(
             "UPDATE jobs SET state = 'SUCCEEDED', artifacts = ?, shared_with = ?, updated = ?"
                 + " WHERE id = ? AND state = 'RUNNING'",
@@ -366,7 +358,7 @@ public final class JdbcJobStore implements JobStore {
         ResultSet rs = ps.executeQuery()) {
       List<Job> jobs = new ArrayList<>();
       while (rs.next()) {
-        jobs.add(job(rs));
+        jobs.add(JobRows.job(rs));
       }
       return jobs;
     } catch (SQLException e) {
@@ -382,25 +374,6 @@ public final class JdbcJobStore implements JobStore {
     return ps;
   }
 
-  private Job job(ResultSet rs) throws SQLException {
-    String artifacts = rs.getString("artifacts");
-    return new Job(
-        rs.getString("id"),
-        JobState.valueOf(rs.getString("state")),
-        read(rs.getString("request"), new TypeReference<JobRequest>() {}),
-        rs.getString("trigger"),
-        rs.getString("image_digest"),
-        rs.getString("dedupe_key"),
-        rs.getString("shared_with"),
-        Instant.ofEpochMilli(rs.getLong("created")),
-        Instant.ofEpochMilli(rs.getLong("updated")),
-        rs.getInt("attempts"),
-        rs.getBoolean("cancel_requested"),
-        rs.getString("error_code"),
-        rs.getString("error_message"),
-        artifacts == null ? List.of() : read(artifacts, ARTIFACTS));
-  }
-
   private JobStoreException failure(SQLException e) {
     String state = e.getSQLState();
     if (state != null && state.startsWith("08") && connection != null) {
@@ -413,26 +386,6 @@ public final class JdbcJobStore implements JobStore {
       connection = null;
     }
     return new JobStoreException("the job database failed: " + e.getMessage(), e);
-  }
-
-  private String write(Object value) {
-    try {
-      String s = json.writeValueAsString(value);
-      if (s.length() > JobSchema.MAX_JSON) {
-        throw new IllegalArgumentException("the request is too large: " + s.length() + " chars");
-      }
-      return s;
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("cannot write " + value + " as JSON: " + e, e);
-    }
-  }
-
-  private <T> T read(String text, TypeReference<T> type) {
-    try {
-      return json.readValue(text, type);
-    } catch (JsonProcessingException e) {
-      throw new JobStoreException("a stored job has malformed JSON: " + e.getMessage(), e);
-    }
   }
 
   static String escapeLike(String text) {
