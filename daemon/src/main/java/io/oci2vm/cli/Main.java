@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       BootCommand.class,
       DemoCommand.class,
       KernelCommand.class,
+      ServeCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit status:%n",
