@@ -121,7 +121,9 @@ public final class Daemon {
    * whatever is left stays in the store for the next start.
    */
   public Future<Void> close() {
-    return server
+    // Completed before Vert.x itself closes: callbacks on a closed Vert.x would never run.
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    server
         .close()
         .compose(
             v ->
@@ -129,9 +131,16 @@ public final class Daemon {
                     () -> {
                       jobs.shutdown(config.shutdownGraceSeconds());
                       store.close();
-                      return null;
+                      return (Void) null;
                     }))
-        .compose(v -> ownsVertx ? vertx.close() : Future.succeededFuture());
+        .onComplete(
+            ar -> {
+              done.handle(ar);
+              if (ownsVertx) {
+                vertx.close();
+              }
+            });
+    return done.future();
   }
 
   /** The API token kept in DATA/token (mode 0600), made on first start. */
