@@ -38,6 +38,10 @@ public final class Main {
 
   /** Runs the command line and exits with its status. */
   public static void main(String[] args) {
+    // Vert.x would pick up the SLF4J API (a jib dependency) without a binding and warn; the JDK's
+    // logging is enough for a command-line tool.
+    System.setProperty(
+        "vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.JULLogDelegateFactory");
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 

@@ -47,16 +47,29 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    JsonObject json =
-        configFile == null ? new JsonObject() : new JsonObject(Files.readString(configFile));
-    DaemonConfig config = DaemonConfig.fromJson(json).withEnvironment(System.getenv());
-    if (listen != null) {
-      config.withEnvironment(java.util.Map.of("OCI2VM_LISTEN", listen));
+    DaemonConfig config;
+    try {
+      JsonObject json =
+          configFile == null ? new JsonObject() : new JsonObject(Files.readString(configFile));
+      config = DaemonConfig.fromJson(json).withEnvironment(System.getenv());
+      if (listen != null) {
+        config.withEnvironment(java.util.Map.of("OCI2VM_LISTEN", listen));
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new io.oci2vm.Oci2vmException(
+          io.oci2vm.ErrorCode.BAD_OPTION,
+          "bad daemon configuration"
+              + (configFile == null ? "" : " in " + configFile)
+              + ": "
+              + e.getMessage());
     }
     if (dataDir != null) {
       config.dataDir(dataDir);
     }
     PrintWriter err = spec.commandLine().getErr();
+    // Netty would find the SLF4J API (a jib dependency) without a binding and print a warning.
+    io.netty.util.internal.logging.InternalLoggerFactory.setDefaultFactory(
+        io.netty.util.internal.logging.JdkLoggerFactory.INSTANCE);
     Daemon daemon =
         Daemon.start(config).toCompletionStage().toCompletableFuture().get(2, TimeUnit.MINUTES);
     err.printf(
@@ -70,8 +83,14 @@ final class ServeCommand implements Callable<Integer> {
         .addShutdownHook(
             new Thread(
                 () -> {
+                  err.printf(
+                      "oci2vm: stopping (running jobs get up to %d s)%n",
+                      config.shutdownGraceSeconds());
+                  err.flush();
                   try {
                     daemon.close().toCompletionStage().toCompletableFuture().get();
+                    err.println("oci2vm: stopped");
+                    err.flush();
                   } catch (Exception ignored) {
                     // exiting anyway; the store recovers what was running at the next start
                   }

@@ -70,6 +70,13 @@ final class JobService {
   private final Set<String> cancelling = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean accepting = new AtomicBoolean(true);
 
+  /**
+   * Conversions hold the read side; trimming the blob cache takes the write side only when no
+   * conversion runs, because a conversion may have looked an entry up and not yet opened it.
+   */
+  private final java.util.concurrent.locks.ReadWriteLock cacheUse =
+      new java.util.concurrent.locks.ReentrantReadWriteLock();
+
   JobService(
       DaemonConfig config, JobStore store, ArtifactStore artifacts, JobEvents events, Metrics m) {
     this.config = config;
@@ -198,13 +205,16 @@ final class JobService {
         continue; // cancelled while queued
       }
       running.put(id, Thread.currentThread());
+      cacheUse.readLock().lock();
       try {
         run(id);
       } finally {
+        cacheUse.readLock().unlock();
         running.remove(id);
         cancelling.remove(id);
         Thread.interrupted(); // a late cancel must not hit the next job
       }
+      trimCache();
     }
   }
 
@@ -253,6 +263,27 @@ final class JobService {
     Job done = store.get(id).orElseThrow();
     events.publish(id, "state", new JsonObject().put("state", done.state().name()));
     Callbacks.announce(done);
+  }
+
+  /** Keeps the blob and layer cache under its limit, least recently used first. */
+  private void trimCache() {
+    Path cache = config.cacheDir() != null ? config.cacheDir() : defaultCache();
+    if (cacheUse.writeLock().tryLock()) {
+      try {
+        io.oci2vm.daemon.store.CacheTrimmer.trim(cache, config.cacheMaxBytes());
+      } catch (RuntimeException e) {
+        // a cache that cannot be trimmed now is trimmed after the next job
+      } finally {
+        cacheUse.writeLock().unlock();
+      }
+    }
+  }
+
+  private static Path defaultCache() {
+    String env = System.getenv("OCI2VM_CACHE");
+    return env != null && !env.isBlank()
+        ? Path.of(env)
+        : Path.of(System.getProperty("user.home"), ".cache", "oci2vm");
   }
 
   private void finished(String id, JobRequest r) {

@@ -44,6 +44,11 @@ class DaemonApiTest {
   final HttpClient http = HttpClient.newHttpClient();
 
   Daemon start(Vertx vertx, int workers, int queue) throws Exception {
+    return start(vertx, workers, queue, c -> {});
+  }
+
+  Daemon start(Vertx vertx, int workers, int queue, java.util.function.Consumer<DaemonConfig> tweak)
+      throws Exception {
     DaemonConfig c =
         new DaemonConfig()
             .host("127.0.0.1")
@@ -55,6 +60,7 @@ class DaemonApiTest {
             .maxBodyBytes(4096)
             .shutdownGraceSeconds(5)
             .tokens(List.of(TOKEN));
+    tweak.accept(c);
     daemon =
         Daemon.start(vertx, false, c, r -> {})
             .toCompletionStage()
@@ -302,5 +308,97 @@ class DaemonApiTest {
     assertTrue(metrics.contains("oci2vm_queue_depth 0"), metrics);
     assertTrue(
         metrics.contains("oci2vm_job_duration_seconds_count{result=\"succeeded\"} 2"), metrics);
+  }
+
+  @Test
+  void artifacts_overTheLimit_leastRecentlyUsedAreEvicted(Vertx vertx) throws Exception {
+    start(vertx, 1, 4, c -> c.artifactMaxBytes(1));
+    JsonObject a = submit(Fixtures.multiLayer().reference(), "raw");
+    JsonObject doneA = waitFor(a.getString("id"), "SUCCEEDED");
+    String url = doneA.getJsonArray("artifacts").getJsonObject(0).getString("url");
+    JsonObject b = submit(Fixtures.glibcApp().reference(), "raw");
+    JsonObject doneB = waitFor(b.getString("id"), "SUCCEEDED");
+    assertTrue(!doneB.getJsonArray("artifacts").isEmpty(), "the newest job keeps its files");
+    JsonObject evicted =
+        new JsonObject(call("GET", "/v1/conversions/" + a.getString("id"), null).body());
+    assertEquals(0, evicted.getJsonArray("artifacts").size(), evicted.encodePrettily());
+    assertEquals(404, bytes(URI.create(url).getPath(), null).statusCode());
+    assertTrue(
+        call("GET", "/metrics", null).body().contains("oci2vm_artifact_bytes "),
+        "artifact bytes exported");
+  }
+
+  @Test
+  void close_letsTheRunningJobFinishWithinTheGracePeriod(Vertx vertx) throws Exception {
+    start(vertx, 1, 4, c -> c.shutdownGraceSeconds(120));
+    JsonObject job = submit(Fixtures.debianNginx().reference(), "qcow2");
+    waitFor(job.getString("id"), "RUNNING");
+    HttpResponse<String> ready = call("GET", "/readyz", null, null);
+    assertEquals(200, ready.statusCode());
+    daemon.close().toCompletionStage().toCompletableFuture().get(3, TimeUnit.MINUTES);
+    daemon = null;
+    try (var store = io.oci2vm.daemon.store.JdbcJobStore.open(tmp.resolve("data"))) {
+      assertEquals(
+          io.oci2vm.daemon.store.JobState.SUCCEEDED,
+          store.get(job.getString("id")).orElseThrow().state());
+    }
+  }
+
+  @Test
+  void githubHook_signedDeliveryStartsAJob_badSignatureIs401(Vertx vertx) throws Exception {
+    String secret = "github-secret-0123456789";
+    start(
+        vertx,
+        1,
+        4,
+        c ->
+            c.hooks(
+                new JsonObject()
+                    .put("secrets", new JsonObject().put("github", secret))
+                    .put(
+                        "rules",
+                        new JsonArray()
+                            .add(
+                                new JsonObject()
+                                    .put("source", "github")
+                                    .put("repository", "**")
+                                    .put(
+                                        "request",
+                                        new JsonObject()
+                                            .put("formats", new JsonArray().add("raw")))))));
+    byte[] body;
+    try (var in = getClass().getResourceAsStream("/hooks/github-package-published.json")) {
+      body = in.readAllBytes();
+    }
+    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+    mac.init(
+        new javax.crypto.spec.SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    String signature = "sha256=" + java.util.HexFormat.of().formatHex(mac.doFinal(body));
+    HttpResponse<String> ok = hook("github", body, signature);
+    assertEquals(202, ok.statusCode(), ok.body());
+    JsonArray jobs = new JsonObject(ok.body()).getJsonArray("jobs");
+    assertEquals(1, jobs.size(), ok.body());
+    JsonObject job =
+        new JsonObject(call("GET", "/v1/conversions/" + jobs.getString(0), null).body());
+    assertEquals("hook:github", job.getString("trigger"));
+    assertTrue(
+        job.getJsonObject("request").getString("image").startsWith("ghcr.io/"), job.encode());
+
+    HttpResponse<String> forged =
+        hook("github", body, signature.replace('a', 'b').replace('1', '2'));
+    assertEquals(401, forged.statusCode(), forged.body());
+    assertEquals(404, hook("nosuchregistry", body, signature).statusCode());
+  }
+
+  HttpResponse<String> hook(String source, byte[] body, String signature) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + daemon.port() + "/v1/hooks/" + source))
+            .header("X-GitHub-Event", "package")
+            .header("X-Hub-Signature-256", signature)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 }
