@@ -14,20 +14,18 @@ final class OutputOptions {
 
   @Option(
       names = "--json",
-      description = {
-        "Machine-readable output: the result as one JSON object on stdout; progress and",
-        "errors ({\"error\":{\"code\",\"message\"}}) as JSON lines on stderr."
-      })
+      description =
+          "Machine-readable output: the result as one JSON object on stdout; progress and errors"
+              + " ({\"error\":{\"code\",\"message\"}}) as JSON lines on stderr.")
   boolean json;
 
   @Option(
       names = "--progress",
       paramLabel = "MODE",
       converter = ProgressMode.Converter.class,
-      description = {
-        "auto (bars on a terminal, else plain), tty (bars redrawn in place), plain (a line",
-        "per step and layer phase), json or none (default: auto; json with --json)."
-      })
+      description =
+          "auto (bars on a terminal, else plain), tty (bars redrawn in place), plain (a line per"
+              + " step and layer phase), json or none (default: auto; json with --json).")
   ProgressMode progress;
 
   /** The renderer these options and this process's stderr call for. */
