@@ -10,6 +10,7 @@ import io.oci2vm.KernelSource;
 import io.oci2vm.Oci2vmException;
 import io.oci2vm.SlimPolicy;
 import io.oci2vm.SlimReport;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -113,10 +114,7 @@ final class ConvertCommand implements Callable<Integer> {
       })
   String network;
 
-  @Option(
-      names = {"-q", "--quiet"},
-      description = "Print nothing but errors.")
-  boolean quiet;
+  @Mixin OutputOptions verbosity;
 
   @Mixin SlimOptions slim;
 
@@ -125,7 +123,7 @@ final class ConvertCommand implements Callable<Integer> {
   @Mixin AppOptions app;
 
   @Override
-  public Integer call() {
+  public Integer call() throws IOException {
     if (kernel != null && kernelImage != null) {
       throw new Oci2vmException(ErrorCode.BAD_OPTION, "give --kernel or --kernel-image, not both");
     }
@@ -146,12 +144,18 @@ final class ConvertCommand implements Callable<Integer> {
       throw new Oci2vmException(
           ErrorCode.BAD_OPTION, "--disk-size and --boot apply to disk formats, not bundles");
     }
+    ProgressRenderer progress = verbosity.renderer(spec.commandLine().getErr());
     BundleResult r =
         source
             .conversion(ref)
-            .onProgress(new ProgressPrinter(spec.commandLine().getErr(), quiet))
+            .onProgress(progress)
             .writeBundle(output, policy, k, app.overrides(hostname, network));
-    if (quiet) {
+    progress.finish();
+    if (verbosity.json) {
+      out.println(JsonProgress.line(JsonResults.bundle(r)));
+      return 0;
+    }
+    if (!verbosity.summary()) {
       return 0;
     }
     printSlimAndKernel(out, r.report(), r.kernelRelease(), r.kernelOrigin(), r.modules());
@@ -218,19 +222,26 @@ final class ConvertCommand implements Callable<Integer> {
     };
   }
 
-  private int convertDisks(Map<DiskFormat, Path> disks, SlimPolicy policy, KernelSource k) {
+  private int convertDisks(Map<DiskFormat, Path> disks, SlimPolicy policy, KernelSource k)
+      throws IOException {
     DiskOptions options =
         new DiskOptions(
             BootMode.parse(boot), diskSize == null ? 0 : DiskOptions.parseSize(diskSize));
+    ProgressRenderer progress = verbosity.renderer(spec.commandLine().getErr());
     DiskResult r =
         source
             .conversion(ref)
-            .onProgress(new ProgressPrinter(spec.commandLine().getErr(), quiet))
+            .onProgress(progress)
             .writeDisks(disks, options, policy, k, app.overrides(hostname, network));
-    if (quiet) {
+    progress.finish();
+    PrintWriter out = spec.commandLine().getOut();
+    if (verbosity.json) {
+      out.println(JsonProgress.line(JsonResults.disks(r, disks)));
       return 0;
     }
-    PrintWriter out = spec.commandLine().getOut();
+    if (!verbosity.summary()) {
+      return 0;
+    }
     printSlimAndKernel(out, r.report(), r.kernelRelease(), r.kernelOrigin(), r.modules());
     out.printf(
         "Disk: %s, boots under %s, root filesystem %s (ext4, writable):%n",

@@ -45,7 +45,7 @@ final class DemoCommand implements Callable<Integer> {
     out.printf("2. Converting it: oci2vm convert %s -o %s%n", image, output.resolve("bundle"));
     BundleResult b =
         Conversion.from(image)
-            .onProgress(new ProgressPrinter(spec.commandLine().getErr(), true))
+            .onProgress(ProgressRenderer.NONE)
             .writeBundle(
                 output.resolve("bundle"),
                 SlimPolicy.DEFAULT,

@@ -67,8 +67,7 @@ final class KernelCommand {
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
-      Kernels kernels =
-          Kernels.in(cacheDir, new ProgressPrinter(spec.commandLine().getErr(), false));
+      Kernels kernels = Kernels.in(cacheDir, ProgressRenderer.auto(spec.commandLine().getErr()));
       Kernels.Built b = kernels.build(source, fragments);
       out.printf(
           "Kernel %s (config %s): %s, %s%n",

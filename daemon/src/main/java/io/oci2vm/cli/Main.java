@@ -24,8 +24,9 @@ import picocli.CommandLine.Command;
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {
       "0:success",
-      "1:the conversion failed; the message starts with an error code such as DIGEST_MISMATCH",
-      "2:the command line is wrong"
+      "1:the command failed; the message starts with an error code such as DIGEST_MISMATCH",
+      "2:the command line is wrong",
+      "n:oci2vm boot exits with the app's own status"
     })
 public final class Main {
   /** Exit status when a conversion fails with an {@link Oci2vmException}. */
@@ -53,8 +54,19 @@ public final class Main {
     cli.setExitCodeExceptionMapper(e -> EXIT_FAILED);
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
+          // With --json, stderr holds JSON lines only: the error is one more.
+          boolean json = commandLine.getParseResult().hasMatchedOption("--json");
           if (e instanceof Oci2vmException o) {
-            commandLine.getErr().println("oci2vm: " + o.getMessage());
+            commandLine
+                .getErr()
+                .println(
+                    json
+                        ? OutputOptions.errorJson(o.code().name(), o.detail())
+                        : "oci2vm: " + o.getMessage());
+            return EXIT_FAILED;
+          }
+          if (json) {
+            commandLine.getErr().println(OutputOptions.errorJson("INTERNAL", e.toString()));
             return EXIT_FAILED;
           }
           commandLine.getErr().println("oci2vm: internal error: " + e);
@@ -63,6 +75,10 @@ public final class Main {
         });
     cli.setParameterExceptionHandler(
         (e, a) -> {
+          if (java.util.Arrays.asList(a).contains("--json")) {
+            e.getCommandLine().getErr().println(OutputOptions.errorJson("USAGE", e.getMessage()));
+            return EXIT_USAGE;
+          }
           e.getCommandLine().getErr().println("oci2vm: " + e.getMessage());
           e.getCommandLine().usage(e.getCommandLine().getErr());
           return EXIT_USAGE;

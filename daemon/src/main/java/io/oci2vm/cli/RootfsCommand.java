@@ -50,10 +50,7 @@ final class RootfsCommand implements Callable<Integer> {
       description = "Write every kept path with its reason and every dropped path as JSON.")
   Path report;
 
-  @Option(
-      names = {"-q", "--quiet"},
-      description = "Print nothing but errors.")
-  boolean quiet;
+  @Mixin OutputOptions verbosity;
 
   @Mixin SlimOptions slim;
 
@@ -64,11 +61,9 @@ final class RootfsCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     SlimPolicy policy = slim.policy();
-    RootfsResult r =
-        source
-            .conversion(ref)
-            .onProgress(new ProgressPrinter(err, quiet))
-            .writeRootfsTar(output, policy);
+    ProgressRenderer progress = verbosity.renderer(err);
+    RootfsResult r = source.conversion(ref).onProgress(progress).writeRootfsTar(output, policy);
+    progress.finish();
     SlimReport s = r.report();
     if (report != null) {
       Path dir = report.toAbsolutePath().getParent();
@@ -77,7 +72,11 @@ final class RootfsCommand implements Callable<Integer> {
           .enable(SerializationFeature.INDENT_OUTPUT)
           .writeValue(report.toFile(), toJson(r));
     }
-    if (quiet) {
+    if (verbosity.json) {
+      out.println(JsonProgress.line(JsonResults.rootfs(r, report)));
+      return 0;
+    }
+    if (!verbosity.summary()) {
       return 0;
     }
     if (slim.noSlim) {
