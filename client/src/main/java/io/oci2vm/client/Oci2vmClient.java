@@ -1,10 +1,6 @@
 package io.oci2vm.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -19,9 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -264,50 +258,7 @@ public final class Oci2vmClient implements AutoCloseable {
   /** Reads the stream; true if it ended with an end event. A deadline of 0 means none. */
   private boolean stream(String jobId, Consumer<JobEvent> onEvent, long deadline) {
     ensureOpen();
-    String path = jobPath(jobId) + "/events";
-    String what = "GET " + path;
-    return transport.exchange(
-        what,
-        () -> {
-          HttpRequest.Builder b = transport.request(path).header("Accept", "text/event-stream");
-          return b.GET().build();
-        },
-        (r, attempt) -> {
-          Transport.ensureOk(what, r, attempt);
-          InputStream body = r.body();
-          ScheduledFuture<?> stop = null;
-          if (deadline != 0) {
-            // The request timeout covers the headers only: close the body to stop a read blocked
-            // on an idle stream.
-            stop =
-                timers.schedule(
-                    () -> quietlyClose(body), deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-          }
-          SseParser parser = new SseParser();
-          try (BufferedReader in =
-              new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
-            for (String line = in.readLine(); line != null; line = in.readLine()) {
-              JobEvent e = parser.line(line);
-              if (e != null) {
-                onEvent.accept(e);
-                if (e.isEnd()) {
-                  return true;
-                }
-              }
-              if (deadline != 0 && System.nanoTime() - deadline >= 0) {
-                return false;
-              }
-            }
-            return false;
-          } catch (IOException e) {
-            // Not retried: a new stream would replay the history to onEvent.
-            throw new Oci2vmConnectionException(what + ": the stream broke: " + e, attempt, e);
-          } finally {
-            if (stop != null) {
-              stop.cancel(false);
-            }
-          }
-        });
+    return new EventStream(transport, timers, jobPath(jobId) + "/events").read(onEvent, deadline);
   }
 
   private <T> T json(
@@ -356,14 +307,6 @@ public final class Oci2vmClient implements AutoCloseable {
 
   private static Duration min(Duration a, Duration b) {
     return a.compareTo(b) <= 0 ? a : b;
-  }
-
-  private static void quietlyClose(InputStream in) {
-    try {
-      in.close();
-    } catch (IOException e) {
-      // closing to unblock a reader; nothing to do
-    }
   }
 
   private static ThreadFactory threads(String prefix) {

@@ -36,7 +36,7 @@ public final class Example {
 
       job = client.waitFor(job.id(), Duration.ofMinutes(30));
       if (job.state() != JobState.SUCCEEDED) {
-        System.err.println("failed: " + job.error().code() + ": " + job.error().message());
+        System.err.println("job ended " + job.state() + ": " + job.error());
         System.exit(1);
       }
       for (Artifact a : job.artifacts()) {
