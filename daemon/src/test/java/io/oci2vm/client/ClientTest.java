@@ -16,6 +16,9 @@ import io.vertx.core.Vertx;
 import java.net.ConnectException;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -142,13 +145,94 @@ class ClientTest {
     Path part = tmp.resolve("resumed.qcow2.part");
     int n = whole.length / 3;
     Files.write(part, Arrays.copyOf(whole, n));
+    RecordingHttpClient http = new RecordingHttpClient(HttpClient.newHttpClient());
 
-    client.download(job.id(), a.name(), target);
+    try (Oci2vmClient recorded = client(daemon).httpClient(http).build()) {
+      recorded.download(job.id(), a.name(), target);
+    }
 
     assertArrayEquals(whole, Files.readAllBytes(target));
     assertFalse(Files.exists(part), "the .part became the target");
-    // That the .part's bytes were kept (a Range request, not a fresh download) is what the
-    // tampered-prefix test below shows: a fresh download would have succeeded there.
+    HttpRequest get = http.sent.get(http.sent.size() - 1);
+    assertTrue(get.uri().getPath().endsWith("/artifacts/" + a.name()), get.toString());
+    assertEquals("bytes=" + n + "-", get.headers().firstValue("Range").orElse(null));
+    assertEquals("\"" + a.sha256() + "\"", get.headers().firstValue("If-Range").orElse(null));
+  }
+
+  /** The JDK client, noting the requests it sends (to see the Range header). */
+  static final class RecordingHttpClient extends HttpClient {
+    final HttpClient real;
+    final List<HttpRequest> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    RecordingHttpClient(HttpClient real) {
+      this.real = real;
+    }
+
+    @Override
+    public <T> HttpResponse<T> send(HttpRequest r, HttpResponse.BodyHandler<T> h)
+        throws java.io.IOException, InterruptedException {
+      sent.add(r);
+      return real.send(r, h);
+    }
+
+    @Override
+    public <T> java.util.concurrent.CompletableFuture<HttpResponse<T>> sendAsync(
+        HttpRequest r, HttpResponse.BodyHandler<T> h) {
+      sent.add(r);
+      return real.sendAsync(r, h);
+    }
+
+    @Override
+    public <T> java.util.concurrent.CompletableFuture<HttpResponse<T>> sendAsync(
+        HttpRequest r, HttpResponse.BodyHandler<T> h, HttpResponse.PushPromiseHandler<T> p) {
+      sent.add(r);
+      return real.sendAsync(r, h, p);
+    }
+
+    @Override
+    public java.util.Optional<java.net.CookieHandler> cookieHandler() {
+      return real.cookieHandler();
+    }
+
+    @Override
+    public java.util.Optional<Duration> connectTimeout() {
+      return real.connectTimeout();
+    }
+
+    @Override
+    public Redirect followRedirects() {
+      return real.followRedirects();
+    }
+
+    @Override
+    public java.util.Optional<java.net.ProxySelector> proxy() {
+      return real.proxy();
+    }
+
+    @Override
+    public javax.net.ssl.SSLContext sslContext() {
+      return real.sslContext();
+    }
+
+    @Override
+    public javax.net.ssl.SSLParameters sslParameters() {
+      return real.sslParameters();
+    }
+
+    @Override
+    public java.util.Optional<java.net.Authenticator> authenticator() {
+      return real.authenticator();
+    }
+
+    @Override
+    public Version version() {
+      return real.version();
+    }
+
+    @Override
+    public java.util.Optional<java.util.concurrent.Executor> executor() {
+      return real.executor();
+    }
   }
 
   @Test
