@@ -122,6 +122,8 @@ final class ConvertCommand implements Callable<Integer> {
 
   @Mixin AppOptions app;
 
+  @Mixin RemoteOptions remote;
+
   @Override
   public Integer call() throws IOException {
     if (kernel != null && kernelImage != null) {
@@ -137,6 +139,9 @@ final class ConvertCommand implements Callable<Integer> {
             ? KernelSource.image(kernelImage)
             : kernel == null ? KernelSource.auto() : KernelSource.file(kernel, modules);
     Map<DiskFormat, Path> disks = diskOutputs();
+    if (remote.given()) {
+      return convertRemotely(disks);
+    }
     if (!disks.isEmpty()) {
       return convertDisks(disks, policy, k);
     }
@@ -277,5 +282,86 @@ final class ConvertCommand implements Callable<Integer> {
         Format.seconds(stages.get("slim")),
         last,
         Format.seconds(stages.get(last)));
+  }
+
+  /**
+   * With --daemon: the daemon converts (its cache, its kernel) and the results are downloaded to
+   * the same places a local run would write them.
+   */
+  private int convertRemotely(Map<DiskFormat, Path> disks) {
+    if (kernel != null || modules != null) {
+      throw new Oci2vmException(
+          ErrorCode.BAD_OPTION,
+          "--kernel and --modules name files on this machine; with --daemon use --kernel-image");
+    }
+    if (!app.overrides(hostname, network).equals(io.oci2vm.AppOverrides.NONE)) {
+      throw new Oci2vmException(
+          ErrorCode.BAD_OPTION,
+          "app overrides, --hostname and --network are not part of the daemon's API yet; convert"
+              + " locally (without --daemon) to use them");
+    }
+    List<String> fs =
+        disks.isEmpty() ? List.of("bundle") : disks.keySet().stream().map(DiskFormat::id).toList();
+    io.oci2vm.client.ConversionRequest req =
+        new io.oci2vm.client.ConversionRequest(
+            ref,
+            fs,
+            slim.noSlim ? Boolean.FALSE : null,
+            slim.keep.isEmpty() ? null : slim.keep,
+            kernelImage,
+            disks.isEmpty() ? null : boot,
+            diskSize,
+            source.platform,
+            null);
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    try (io.oci2vm.client.Oci2vmClient c = remote.client()) {
+      io.oci2vm.client.Job j = c.submit(req);
+      if (!verbosity.quiet) {
+        err.println("submitted job " + j.id());
+      }
+      j = RemoteCommands.follow(c, j.id(), err, verbosity.quiet, verbosity.json);
+      if (j.state() != io.oci2vm.client.JobState.SUCCEEDED) {
+        String code = j.error() != null ? j.error().code() : j.state().name();
+        String message = j.error() != null ? j.error().message() : "the job ended " + j.state();
+        err.println("oci2vm: " + code + ": " + message);
+        return Main.EXIT_FAILED;
+      }
+      Path first = disks.isEmpty() ? null : disks.values().iterator().next();
+      for (io.oci2vm.client.Artifact a : j.artifacts()) {
+        Path target;
+        if (a.name().startsWith("bundle/")) {
+          target = output.resolve(a.name().substring("bundle/".length()));
+        } else if (a.format().equals("record") && first != null) {
+          String f = first.getFileName().toString();
+          int dot = f.lastIndexOf('.');
+          target = first.resolveSibling((dot > 0 ? f.substring(0, dot) : f) + ".oci2vm.json");
+        } else {
+          target =
+              disks.keySet().stream()
+                  .filter(f -> f.id().equals(a.format()))
+                  .findFirst()
+                  .map(disks::get)
+                  .orElse(null);
+        }
+        if (target == null) {
+          continue;
+        }
+        java.nio.file.Files.createDirectories(target.toAbsolutePath().getParent());
+        c.download(j.id(), a.name(), target);
+        if (!verbosity.quiet) {
+          out.printf("  %10s  %-11s %s%n", Format.bytes(a.size()), a.format(), target);
+        }
+      }
+      if (!verbosity.quiet) {
+        out.printf(
+            "Converted by the daemon (job %s). Boot it: oci2vm boot %s%n",
+            j.id(), first != null ? first : output);
+      }
+      return 0;
+    } catch (java.io.IOException e) {
+      throw new Oci2vmException(
+          ErrorCode.IO_ERROR, "cannot write the downloads: " + e.getMessage(), e);
+    }
   }
 }

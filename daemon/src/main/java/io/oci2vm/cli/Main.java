@@ -19,6 +19,13 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       KernelCommand.class,
       ServeCommand.class,
+      RemoteCommands.Submit.class,
+      RemoteCommands.Status.class,
+      RemoteCommands.Wait.class,
+      RemoteCommands.Logs.class,
+      RemoteCommands.Download.class,
+      RemoteCommands.Ls.class,
+      RemoteCommands.Cancel.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit status:%n",
@@ -67,6 +74,15 @@ public final class Main {
           }
           if (json) {
             commandLine.getErr().println(OutputOptions.errorJson("INTERNAL", e.toString()));
+            return EXIT_FAILED;
+          }
+          if (e instanceof io.oci2vm.client.Oci2vmClientException c) {
+            // The daemon's own error code when it sent one; else the HTTP status or transport.
+            String code =
+                c.code() != null
+                    ? c.code()
+                    : c.status() > 0 ? "HTTP_" + c.status() : "DAEMON_UNREACHABLE";
+            commandLine.getErr().println("oci2vm: " + code + ": " + c.getMessage());
             return EXIT_FAILED;
           }
           commandLine.getErr().println("oci2vm: internal error: " + e);
