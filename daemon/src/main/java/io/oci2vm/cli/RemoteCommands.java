@@ -152,6 +152,8 @@ final class RemoteCommands {
    */
   static Job follow(Oci2vmClient c, String id, PrintWriter err, boolean quiet, boolean json) {
     if (!quiet) {
+      // The daemon's events drive the same renderer a local run uses: bars on a terminal.
+      ProgressRenderer r = json ? null : ProgressRenderer.auto(err);
       c.events(
           id,
           e -> {
@@ -159,11 +161,38 @@ final class RemoteCommands {
               err.println(e.data().toString());
               err.flush();
             } else {
-              printEvent(err, e);
+              io.oci2vm.ProgressEvent p = toProgress(e);
+              if (p != null) {
+                r.onEvent(p);
+              } else if (e.type().equals("state")) {
+                r.onEvent(
+                    new io.oci2vm.ProgressEvent.Step("state", "job " + id + ": " + e.state()));
+              }
             }
           });
+      if (r != null) {
+        r.finish();
+      }
     }
     return c.waitFor(id, Duration.ofDays(1));
+  }
+
+  /** A daemon event as the local progress event it was made from; null for state and end. */
+  static io.oci2vm.ProgressEvent toProgress(JobEvent e) {
+    try {
+      return switch (e.type()) {
+        case "step" -> new io.oci2vm.ProgressEvent.Step(e.stage(), e.message());
+        case "layer" ->
+            new io.oci2vm.ProgressEvent.LayerProgress(
+                io.oci2vm.Digest.parse(e.layer()),
+                io.oci2vm.ProgressEvent.Phase.valueOf(e.data().path("phase").asText()),
+                e.done(),
+                e.total());
+        default -> null;
+      };
+    } catch (RuntimeException bad) {
+      return null; // a newer daemon's event this client does not know
+    }
   }
 
   static void printEvent(PrintWriter err, JobEvent e) {

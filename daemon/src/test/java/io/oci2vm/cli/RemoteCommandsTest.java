@@ -139,6 +139,8 @@ class RemoteCommandsTest {
     assertTrue(Files.size(tmp.resolve("remote/app.vdi")) > 0);
     assertTrue(Files.isRegularFile(tmp.resolve("remote/app.oci2vm.json")), r.out());
     assertTrue(r.out().contains("Converted by the daemon"), r.out());
+    assertTrue(r.err().contains(": RUNNING") && r.err().contains("writing qcow2"), r.err());
+    assertTrue(!r.err().contains("\033"), "plain progress when stderr is not a terminal");
 
     Run bad =
         cli(
