@@ -68,6 +68,7 @@ final class JobService {
   private final Map<String, String> activeByRequest = new HashMap<>();
   private final Map<String, Thread> running = new ConcurrentHashMap<>();
   private final Set<String> cancelling = ConcurrentHashMap.newKeySet();
+  private final Map<String, Long> lastLayerEvent = new ConcurrentHashMap<>();
   private final AtomicBoolean accepting = new AtomicBoolean(true);
 
   /**
@@ -212,6 +213,7 @@ final class JobService {
         cacheUse.readLock().unlock();
         running.remove(id);
         cancelling.remove(id);
+        lastLayerEvent.remove(id);
         Thread.interrupted(); // a late cancel must not hit the next job
       }
       trimCache();
@@ -395,9 +397,14 @@ final class JobService {
           id, "step", new JsonObject().put("stage", s.stage()).put("message", s.message()));
     } else if (e instanceof ProgressEvent.LayerProgress l) {
       metrics.layer(l);
-      if (l.phase() != ProgressEvent.Phase.DOWNLOADING
-              && l.phase() != ProgressEvent.Phase.EXTRACTING
-          || l.done() == l.total()) {
+      boolean moving =
+          l.phase() == ProgressEvent.Phase.DOWNLOADING
+              || l.phase() == ProgressEvent.Phase.EXTRACTING;
+      long now = System.nanoTime();
+      Long last = lastLayerEvent.get(id);
+      // Byte counts at most 4 times a second per job: enough for a client's progress bar.
+      if (!moving || l.done() == l.total() || last == null || now - last > 250_000_000L) {
+        lastLayerEvent.put(id, now);
         events.publish(
             id,
             "layer",
