@@ -401,4 +401,46 @@ class DaemonApiTest {
             .build(),
         HttpResponse.BodyHandlers.ofString());
   }
+
+  @Test
+  void callbackUrl_getsTheFinishedJobPosted(Vertx vertx) throws Exception {
+    start(vertx, 1, 4);
+    java.util.concurrent.BlockingQueue<String> received =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    com.sun.net.httpserver.HttpServer hook =
+        com.sun.net.httpserver.HttpServer.create(
+            new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    hook.createContext(
+        "/done",
+        x -> {
+          received.add(
+              x.getRequestMethod()
+                  + " "
+                  + new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+          x.sendResponseHeaders(204, -1);
+          x.close();
+        });
+    hook.start();
+    try {
+      String callback = "http://127.0.0.1:" + hook.getAddress().getPort() + "/done";
+      HttpResponse<String> r =
+          call(
+              "POST",
+              "/v1/conversions",
+              new JsonObject()
+                  .put("image", Fixtures.multiLayer().reference())
+                  .put("formats", new JsonArray().add("raw"))
+                  .put("callbackUrl", callback)
+                  .encode());
+      assertEquals(202, r.statusCode(), r.body());
+      String got = received.poll(2, TimeUnit.MINUTES);
+      assertNotNull(got, "the callback was called");
+      assertTrue(got.startsWith("POST "), got);
+      JsonObject job = new JsonObject(got.substring(5));
+      assertEquals(new JsonObject(r.body()).getString("id"), job.getString("id"));
+      assertEquals("SUCCEEDED", job.getString("state"));
+    } finally {
+      hook.stop(0);
+    }
+  }
 }
