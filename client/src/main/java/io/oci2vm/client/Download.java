@@ -32,7 +32,7 @@ final class Download {
         "/v1/conversions/"
             + Transport.segment(jobId)
             + "/artifacts/"
-            + Transport.segment(artifact.name());
+            + Transport.path(artifact.name());
     this.artifact = artifact;
     this.target = target;
     this.part = target.resolveSibling(target.getFileName() + ".part");

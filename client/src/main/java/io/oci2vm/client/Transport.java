@@ -64,6 +64,18 @@ final class Transport {
     return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
+  /** A relative path ("bundle/vmlinuz"): each segment encoded, the slashes kept. */
+  static String path(String s) {
+    StringBuilder b = new StringBuilder();
+    for (String part : s.split("/", -1)) {
+      if (b.length() > 0 || s.startsWith("/")) {
+        b.append('/');
+      }
+      b.append(segment(part));
+    }
+    return b.toString();
+  }
+
   /**
    * Sends {@code request} (built afresh for every attempt) until an answer other than 429 or 503
    * arrives, or the attempts run out; then hands it to {@code reader}.

@@ -328,10 +328,16 @@ final class ConvertCommand implements Callable<Integer> {
         return Main.EXIT_FAILED;
       }
       Path first = disks.isEmpty() ? null : disks.values().iterator().next();
+      java.util.Set<String> got = new java.util.HashSet<>();
+      Path bundleDir = output.toAbsolutePath().normalize();
       for (io.oci2vm.client.Artifact a : j.artifacts()) {
         Path target;
         if (a.name().startsWith("bundle/")) {
-          target = output.resolve(a.name().substring("bundle/".length()));
+          target = bundleDir.resolve(a.name().substring("bundle/".length())).normalize();
+          if (!target.startsWith(bundleDir) || target.equals(bundleDir)) {
+            throw new Oci2vmException(
+                ErrorCode.UNSAFE_PATH, "the daemon named an artifact " + a.name());
+          }
         } else if (a.format().equals("record") && first != null) {
           String f = first.getFileName().toString();
           int dot = f.lastIndexOf('.');
@@ -349,8 +355,20 @@ final class ConvertCommand implements Callable<Integer> {
         }
         java.nio.file.Files.createDirectories(target.toAbsolutePath().getParent());
         c.download(j.id(), a.name(), target);
+        got.add(a.format());
         if (!verbosity.quiet) {
           out.printf("  %10s  %-11s %s%n", Format.bytes(a.size()), a.format(), target);
+        }
+      }
+      for (String f : fs) {
+        if (!got.contains(f)) {
+          throw new Oci2vmException(
+              ErrorCode.NOT_FOUND,
+              "job "
+                  + j.id()
+                  + " finished but has no "
+                  + f
+                  + " artifact to download (deleted or evicted on the daemon); submit it again");
         }
       }
       if (!verbosity.quiet) {

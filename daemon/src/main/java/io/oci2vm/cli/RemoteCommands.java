@@ -366,8 +366,9 @@ final class RemoteCommands {
                   + (names.isEmpty() ? "artifacts" : "artifact " + names));
         }
         for (Artifact a : todo) {
-          Path target = dir.resolve(a.name()).normalize();
-          if (!target.startsWith(dir.normalize())) {
+          Path base = dir.toAbsolutePath().normalize();
+          Path target = base.resolve(a.name()).normalize();
+          if (!target.startsWith(base) || target.equals(base)) {
             throw new io.oci2vm.Oci2vmException(
                 io.oci2vm.ErrorCode.UNSAFE_PATH, "artifact name " + a.name());
           }

@@ -43,16 +43,21 @@ final class RemoteOptions {
       throw new Oci2vmException(
           ErrorCode.BAD_OPTION, "--daemon '" + url + "' is not a URL like http://host:8780");
     }
-    return Oci2vmClient.builder(uri).token(token()).build();
+    return Oci2vmClient.builder(uri).token(token(uri)).build();
   }
 
-  private String token() {
+  private String token(URI uri) {
     if (token != null) {
       return token;
     }
     String env = System.getenv("OCI2VM_TOKEN");
     if (env != null && !env.isBlank()) {
       return env.trim();
+    }
+    // The local daemon's token file is only ever sent to a daemon on this machine.
+    String host = uri.getHost().replaceAll("^\\[|\\]$", "");
+    if (!(host.equals("localhost") || host.startsWith("127.") || host.equals("::1"))) {
+      return null;
     }
     String xdg = System.getenv("XDG_DATA_HOME");
     Path base =

@@ -77,8 +77,9 @@ final class ApiRoutes {
                     jobs.accepting() ? 200 : 503,
                     new JsonObject().put("status", jobs.accepting() ? "ready" : "shutting down")));
     extra.accept(r); // webhooks: their own authentication, before the bearer check
-    r.route().handler(BodyHandler.create().setBodyLimit(config.maxBodyBytes()));
+    // Authenticate before reading any body; never accept file uploads (vertx-web would keep them).
     r.route().handler(this::authenticate);
+    r.route().handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     r.get("/metrics").handler(this::metrics);
     r.get("/v1/openapi.json").handler(this::openapi);
     r.post("/v1/conversions").handler(this::submit);
@@ -208,51 +209,82 @@ final class ApiRoutes {
 
   private void events(RoutingContext c) {
     String id = c.pathParam("id");
-    run(c, () -> find(id))
+    HttpServerResponse r = c.response();
+    // Subscribe before reading the history, so nothing published in between is lost; events
+    // that arrive meanwhile wait in `pending`. Everything below runs on this event loop.
+    List<JsonObject> pending = new ArrayList<>();
+    long[] lastSeq = {-1};
+    boolean[] ready = {false};
+    MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(JobEvents.address(id));
+    long ping = vertx.setPeriodic(15_000, t -> sse(r, null));
+    Runnable stop =
+        () -> {
+          consumer.unregister();
+          vertx.cancelTimer(ping);
+        };
+    r.closeHandler(v -> stop.run());
+    java.util.function.Consumer<JsonObject> deliver =
+        e -> {
+          long s = e.getLong("seq", Long.MAX_VALUE);
+          if (s <= lastSeq[0] || r.ended()) {
+            return;
+          }
+          lastSeq[0] = s;
+          sse(r, e);
+          if ("state".equals(e.getString("type"))
+              && JobState.valueOf(e.getString("state")).terminal()) {
+            sse(r, new JsonObject().put("type", "end").put("state", e.getString("state")));
+            stop.run();
+            r.end();
+          }
+        };
+    consumer.handler(
+        m -> {
+          if (ready[0]) {
+            deliver.accept(m.body());
+          } else {
+            pending.add(m.body());
+          }
+        });
+    consumer
+        .completion()
+        .compose(v -> run(c, () -> new Object[] {find(id), events.history(id)}))
+        .onFailure(t -> stop.run())
         .onSuccess(
-            job -> {
-              HttpServerResponse r = c.response();
+            o -> {
+              if (r.closed()) {
+                stop.run();
+                return;
+              }
+              Job job = (Job) o[0];
+              @SuppressWarnings("unchecked")
+              List<JsonObject> history = (List<JsonObject>) o[1];
               r.setChunked(true)
                   .putHeader("Content-Type", "text/event-stream")
                   .putHeader("Cache-Control", "no-cache")
                   .putHeader("X-Accel-Buffering", "no");
-              for (JsonObject e : events.history(id)) {
-                sse(r, e);
-              }
-              if (job.state().terminal()) {
+              ready[0] = true;
+              history.forEach(deliver);
+              pending.forEach(deliver);
+              pending.clear();
+              if (!r.ended() && job.state().terminal()) {
+                // Finished before this stream saw its last state (or long ago).
                 sse(r, new JsonObject().put("type", "end").put("state", job.state().name()));
+                stop.run();
                 r.end();
-                return;
               }
-              MessageConsumer<JsonObject> consumer =
-                  vertx.eventBus().consumer(JobEvents.address(id));
-              long ping = vertx.setPeriodic(15_000, t -> r.write(": keep-alive\n\n"));
-              Runnable stop =
-                  () -> {
-                    consumer.unregister();
-                    vertx.cancelTimer(ping);
-                  };
-              consumer.handler(
-                  m -> {
-                    JsonObject e = m.body();
-                    sse(r, e);
-                    if ("state".equals(e.getString("type"))
-                        && JobState.valueOf(e.getString("state")).terminal()) {
-                      sse(
-                          r,
-                          new JsonObject().put("type", "end").put("state", e.getString("state")));
-                      stop.run();
-                      r.end();
-                    }
-                  });
-              r.closeHandler(v -> stop.run());
             });
   }
 
+  /** Writes one event, or a keep-alive comment for null. */
   private static void sse(HttpServerResponse r, JsonObject e) {
-    if (!r.ended() && !r.closed()) {
-      r.write("event: " + e.getString("type") + "\ndata: " + e.encode() + "\n\n");
+    if (r.ended() || r.closed() || !r.headWritten() && e == null) {
+      return;
     }
+    r.write(
+        e == null
+            ? ": keep-alive\n\n"
+            : "event: " + e.getString("type") + "\ndata: " + e.encode() + "\n\n");
   }
 
   private void download(RoutingContext c) {

@@ -16,7 +16,24 @@ final class Callbacks {
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+  /** Callbacks run here, never on a conversion worker: a slow endpoint must not stall work. */
+  private static final java.util.concurrent.ExecutorService SENDERS =
+      java.util.concurrent.Executors.newFixedThreadPool(
+          2,
+          r -> {
+            Thread t = new Thread(r, "oci2vm-callback");
+            t.setDaemon(true);
+            return t;
+          });
+
   private Callbacks() {}
+
+  /** Announces {@code job} in the background, if its request names a callback URL. */
+  static void announceLater(Job job) {
+    if (job.request().callbackUrl() != null) {
+      SENDERS.submit(() -> announce(job));
+    }
+  }
 
   static void announce(Job job) {
     String url = job.request().callbackUrl();

@@ -98,7 +98,11 @@ public final class Daemon {
                   .requestHandler(router)
                   .listen()
                   .map(s -> new Daemon(vertx, ownsVertx, config, store, jobs, s, tokens.get(0)))
-                  .onFailure(t -> jobs.shutdown(0));
+                  .onFailure(
+                      t -> {
+                        jobs.shutdown(0);
+                        store.close();
+                      });
             });
   }
 
@@ -147,7 +151,11 @@ public final class Daemon {
   static String loadOrCreateToken(Path dataDir) throws IOException {
     Path f = dataDir.resolve("token");
     if (Files.isRegularFile(f)) {
-      return Files.readString(f, StandardCharsets.UTF_8).trim();
+      String t = Files.readString(f, StandardCharsets.UTF_8).trim();
+      if (t.length() >= 16) {
+        return t;
+      }
+      // An empty or truncated token file would let anyone in: make a new one.
     }
     byte[] b = new byte[24];
     new SecureRandom().nextBytes(b);
@@ -155,7 +163,11 @@ public final class Daemon {
     Path tmp = Files.createTempFile(dataDir, ".token-", ".tmp");
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
     Files.writeString(tmp, t + "\n", StandardCharsets.UTF_8);
-    Files.move(tmp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.move(
+        tmp,
+        f,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     return t;
   }
 }

@@ -75,7 +75,7 @@ final class HookRoutes {
 
   void install(Router r) {
     r.post("/v1/hooks/:source")
-        .handler(BodyHandler.create().setBodyLimit(maxBody + 1L))
+        .handler(BodyHandler.create(false).setBodyLimit(maxBody + 1L))
         .handler(this::handle);
   }
 

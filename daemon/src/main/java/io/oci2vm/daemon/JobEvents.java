@@ -19,6 +19,8 @@ final class JobEvents {
   static final int JOBS_REMEMBERED = 500;
 
   private final Vertx vertx;
+  private final java.util.concurrent.atomic.AtomicLong seq =
+      new java.util.concurrent.atomic.AtomicLong();
   private final Map<String, Deque<JsonObject>> history =
       new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -39,6 +41,9 @@ final class JobEvents {
   void publish(String jobId, String type, JsonObject fields) {
     JsonObject e = fields.copy().put("type", type).put("time", System.currentTimeMillis());
     synchronized (history) {
+      // Numbered under the lock, so history order and numbers agree; a stream that joins late
+      // uses the numbers to drop live events it already sent from the history.
+      e.put("seq", seq.incrementAndGet());
       Deque<JsonObject> d = history.computeIfAbsent(jobId, k -> new ArrayDeque<>());
       if (d.size() >= HISTORY_PER_JOB) {
         d.removeFirst();

@@ -159,9 +159,14 @@ final class JobService {
     if (before.isEmpty() || !store.cancel(id)) {
       return false;
     }
-    if (before.get().state() == JobState.QUEUED && queue.remove(id)) {
-      finished(id, before.get().request());
+    // The store decided: either QUEUED became CANCELLED (even if a worker has just polled the
+    // id, its start() will now fail), or a RUNNING job got cancelRequested.
+    Optional<Job> after = store.get(id);
+    if (after.isPresent() && after.get().state() == JobState.CANCELLED) {
+      queue.remove(id);
+      finished(id, after.get().request());
       events.publish(id, "state", new JsonObject().put("state", JobState.CANCELLED.name()));
+      Callbacks.announceLater(after.get());
     } else {
       // Cooperative: the conversion stops at its next progress event. Interrupting the worker
       // would be quicker but can close the H2 database's file channel under it.
@@ -202,13 +207,31 @@ final class JobService {
         }
         continue;
       }
-      if (!store.start(id)) {
+      boolean started;
+      try {
+        started = store.start(id);
+      } catch (RuntimeException e) {
+        // The store is unwell (a transient database error): keep the job, try again shortly.
+        queue.add(id);
+        pause();
+        continue;
+      }
+      if (!started) {
         continue; // cancelled while queued
       }
       running.put(id, Thread.currentThread());
       cacheUse.readLock().lock();
       try {
         run(id);
+      } catch (Throwable t) {
+        // run() records every expected failure itself; this is a bug or the store failing.
+        // The worker must survive it, and the job must not stay RUNNING while we live.
+        try {
+          store.fail(id, "INTERNAL", "the worker failed: " + t);
+          events.publish(id, "state", new JsonObject().put("state", JobState.FAILED.name()));
+        } catch (RuntimeException ignored) {
+          // the store is down too; recover() at the next start retries the job
+        }
       } finally {
         cacheUse.readLock().unlock();
         running.remove(id);
@@ -217,6 +240,14 @@ final class JobService {
         Thread.interrupted(); // a late cancel must not hit the next job
       }
       trimCache();
+    }
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(1000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -264,7 +295,7 @@ final class JobService {
     finished(id, r);
     Job done = store.get(id).orElseThrow();
     events.publish(id, "state", new JsonObject().put("state", done.state().name()));
-    Callbacks.announce(done);
+    Callbacks.announceLater(done);
   }
 
   /** Keeps the blob and layer cache under its limit, least recently used first. */
@@ -303,6 +334,10 @@ final class JobService {
       }
       if (other.get().state() == JobState.SUCCEEDED) {
         return other;
+      }
+      if (other.get().id().compareTo(id) > 0) {
+        // Only ever wait for an older job, so two workers never wait for each other.
+        return Optional.empty();
       }
       checkCancel(id);
       Thread.sleep(500);
