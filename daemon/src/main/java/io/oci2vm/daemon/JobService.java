@@ -176,8 +176,8 @@ final class JobService {
   }
 
   /**
-   * Stops taking jobs, lets running ones finish within {@code graceSeconds}, then interrupts them;
-   * what did not finish stays RUNNING or QUEUED in the store and is picked up on the next start.
+   * Stops taking jobs and lets running ones finish within {@code graceSeconds}; what did not finish
+   * stays RUNNING or QUEUED in the store and is picked up on the next start.
    */
   void shutdown(int graceSeconds) {
     accepting.set(false);
@@ -278,7 +278,8 @@ final class JobService {
       }
       end = JobState.SUCCEEDED;
     } catch (Exception e) {
-      // A cancel interrupts the worker, which may surface as any I/O error; the request decides.
+      // A cancel surfaces as Cancelled from the progress listener, or as whatever the step it
+      // stopped threw; the recorded request decides.
       if (e instanceof Cancelled || e instanceof InterruptedException || cancelling.contains(id)) {
         store.cancelled(id);
         end = JobState.CANCELLED;
