@@ -16,7 +16,8 @@ final class Ranges {
         .putHeader("Content-Type", "application/octet-stream");
     String range = c.request().getHeader("Range");
     String ifRange = c.request().getHeader("If-Range");
-    if (range == null || (ifRange != null && !ifRange.equals("\"" + sha256 + "\""))) {
+    long[] se = range == null ? IGNORE : parse(range, size);
+    if (se == IGNORE || (ifRange != null && !ifRange.equals("\"" + sha256 + "\""))) {
       r.putHeader("Content-Length", Long.toString(size));
       if (c.request().method().name().equals("HEAD")) {
         r.setStatusCode(200).end();
@@ -25,7 +26,6 @@ final class Ranges {
       }
       return;
     }
-    long[] se = parse(range, size);
     if (se == null) {
       r.putHeader("Content-Range", "bytes */" + size);
       ApiRoutes.error(
@@ -43,14 +43,24 @@ final class Ranges {
     }
   }
 
-  /** One range "bytes=A-B", "bytes=A-" or "bytes=-N" as {first, last}; null if unsatisfiable. */
+  /** What {@link #parse} returns for a Range header to ignore (the whole file is sent). */
+  static final long[] IGNORE = new long[0];
+
+  /**
+   * One range "bytes=A-B", "bytes=A-" or "bytes=-N" as {first, last}; null if it cannot be
+   * satisfied (416); {@link #IGNORE} for a header that is malformed or asks for several ranges,
+   * which RFC 9110 lets a server answer with the whole file.
+   */
   static long[] parse(String header, long size) {
-    if (!header.startsWith("bytes=") || header.contains(",") || size == 0) {
-      return null;
+    if (!header.startsWith("bytes=") || header.contains(",")) {
+      return IGNORE;
     }
     String spec = header.substring(6).trim();
     int dash = spec.indexOf('-');
     if (dash < 0) {
+      return IGNORE;
+    }
+    if (size == 0) {
       return null;
     }
     try {
@@ -71,7 +81,7 @@ final class Ranges {
       }
       return first < 0 || first > last || first >= size ? null : new long[] {first, last};
     } catch (NumberFormatException e) {
-      return null;
+      return IGNORE;
     }
   }
 }

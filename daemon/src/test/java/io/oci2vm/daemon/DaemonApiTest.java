@@ -190,6 +190,8 @@ class DaemonApiTest {
         Arrays.copyOfRange(whole.body(), whole.body().length - 16, whole.body().length),
         tail.body());
     assertEquals(416, bytes(url, "bytes=999999999-").statusCode());
+    assertEquals(200, bytes(url, "bytes=oops").statusCode(), "a malformed Range is ignored");
+    assertEquals(200, bytes(url, "bytes=0-1,5-9").statusCode(), "several ranges: the whole file");
 
     // Delete the artifacts: the job stays, its files are gone.
     assertEquals(
