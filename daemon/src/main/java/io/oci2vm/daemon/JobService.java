@@ -272,9 +272,11 @@ final class JobService {
       } else {
         List<Artifact> made = convert(id, c, r);
         checkCancel(id);
+        // Make room before the job shows as done (this one is protected: it is running), so a
+        // client that sees SUCCEEDED also sees what was evicted for it.
+        artifacts.evict(Set.copyOf(running.keySet())).forEach(store::artifactsDeleted);
         store.succeed(id, made, null);
         made.forEach(a -> metrics.written(a.size()));
-        artifacts.evict(Set.copyOf(running.keySet())).forEach(store::artifactsDeleted);
       }
       end = JobState.SUCCEEDED;
     } catch (Exception e) {

@@ -213,6 +213,8 @@ class DaemonApiTest {
   @Test
   void identicalRequests_shareOneJobThenOneResult(Vertx vertx) throws Exception {
     start(vertx, 1, 4);
+    // A slower job first holds the only worker, so the two identical ones are both still queued.
+    submit(Fixtures.debianNginx().reference(), "qcow2");
     String image = Fixtures.multiLayer().reference();
     JsonObject a = submit(image, "raw");
     JsonObject b = submit(image, "raw");
