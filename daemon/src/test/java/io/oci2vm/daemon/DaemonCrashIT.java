@@ -119,7 +119,14 @@ class DaemonCrashIT {
         List.of(
             new JsonObject()
                 .put("image", Fixtures.debianNginx().reference())
-                .put("formats", new JsonArray().add("qcow2").add("vdi").add("vhdx")),
+                .put(
+                    "formats",
+                    new JsonArray()
+                        .add("qcow2")
+                        .add("vdi")
+                        .add("vhdx")
+                        .add("vmdk-stream")
+                        .add("ova")),
             new JsonObject()
                 .put("image", Fixtures.multiLayer().reference())
                 .put("formats", new JsonArray().add("raw")),
@@ -136,6 +143,10 @@ class DaemonCrashIT {
       Thread.sleep(100);
     }
     Thread.sleep(1500); // well into the conversion
+    assertEquals(
+        "RUNNING",
+        call(first.port(), "GET", "/v1/conversions/" + ids.get(0), null).getString("state"),
+        "still running when killed (else this test proves nothing)");
     first.process().destroyForcibly(); // SIGKILL: no shutdown hook runs
     assertTrue(first.process().waitFor(30, TimeUnit.SECONDS));
 
