@@ -280,12 +280,18 @@ class ClientTest {
 
   @Test
   void listAndCancel_pagesNewestFirst_cancelledJobsEnd() {
+    // Slow jobs (the Debian nginx image, compressed formats), so both are still active when the
+    // list and the cancels below arrive.
     Job a =
         client.submit(
-            ConversionRequest.builder(Fixtures.multiLayer().reference()).formats("vdi").build());
+            ConversionRequest.builder(Fixtures.debianNginx().reference())
+                .formats("vdi", "ova")
+                .build());
     Job b =
         client.submit(
-            ConversionRequest.builder(Fixtures.multiLayer().reference()).formats("vhdx").build());
+            ConversionRequest.builder(Fixtures.debianNginx().reference())
+                .formats("vhdx", "vmdk-stream")
+                .build());
 
     JobPage first = client.list(JobQuery.all().limit(1));
     assertEquals(1, first.items().size());
@@ -294,7 +300,7 @@ class ClientTest {
     JobPage second = client.list(JobQuery.all().limit(1).after(first.next()));
     assertEquals(a.id(), second.items().get(0).id());
     JobPage active =
-        client.list(JobQuery.all().states(JobState.QUEUED, JobState.RUNNING).image("multi"));
+        client.list(JobQuery.all().states(JobState.QUEUED, JobState.RUNNING).image("Nginx"));
     assertTrue(active.items().stream().anyMatch(j -> j.id().equals(a.id())), active.toString());
     assertEquals(
         List.of(),
