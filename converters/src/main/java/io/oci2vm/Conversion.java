@@ -58,6 +58,11 @@ public final class Conversion {
     this.source = Objects.requireNonNull(source, "source was not specified");
   }
 
+  /** The default blob and layer cache: $OCI2VM_CACHE, else ~/.cache/oci2vm. */
+  public static Path defaultCacheDir() {
+    return BlobCache.defaultRoot();
+  }
+
   /** Starts a conversion of the image at {@code source}. */
   public static Conversion from(ImageSource source) {
     return new Conversion(source);

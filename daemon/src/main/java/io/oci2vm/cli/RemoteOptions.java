@@ -59,12 +59,7 @@ final class RemoteOptions {
     if (!(host.equals("localhost") || host.startsWith("127.") || host.equals("::1"))) {
       return null;
     }
-    String xdg = System.getenv("XDG_DATA_HOME");
-    Path base =
-        xdg != null && !xdg.isBlank()
-            ? Path.of(xdg)
-            : Path.of(System.getProperty("user.home"), ".local", "share");
-    Path local = base.resolve("oci2vm").resolve("token");
+    Path local = io.oci2vm.daemon.DaemonConfig.defaultDataDir().resolve("token");
     try {
       return Files.isReadable(local) ? Files.readString(local).trim() : null;
     } catch (java.io.IOException e) {

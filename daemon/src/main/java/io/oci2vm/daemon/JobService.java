@@ -66,7 +66,7 @@ final class JobService {
   private final LinkedBlockingQueue<String> queue;
   private final ExecutorService workers;
   private final Map<String, String> activeByRequest = new HashMap<>();
-  private final Map<String, Thread> running = new ConcurrentHashMap<>();
+  private final Set<String> running = ConcurrentHashMap.newKeySet();
   private final Set<String> cancelling = ConcurrentHashMap.newKeySet();
   private final Map<String, Long> lastLayerEvent = new ConcurrentHashMap<>();
   private final AtomicBoolean accepting = new AtomicBoolean(true);
@@ -219,7 +219,7 @@ final class JobService {
       if (!started) {
         continue; // cancelled while queued
       }
-      running.put(id, Thread.currentThread());
+      running.add(id);
       cacheUse.readLock().lock();
       try {
         run(id);
@@ -237,7 +237,6 @@ final class JobService {
         running.remove(id);
         cancelling.remove(id);
         lastLayerEvent.remove(id);
-        Thread.interrupted(); // a late cancel must not hit the next job
       }
       trimCache();
     }
@@ -274,7 +273,7 @@ final class JobService {
         checkCancel(id);
         // Make room before the job shows as done (this one is protected: it is running), so a
         // client that sees SUCCEEDED also sees what was evicted for it.
-        artifacts.evict(Set.copyOf(running.keySet())).forEach(store::artifactsDeleted);
+        artifacts.evict(Set.copyOf(running)).forEach(store::artifactsDeleted);
         store.succeed(id, made, null);
         made.forEach(a -> metrics.written(a.size()));
       }
@@ -303,7 +302,7 @@ final class JobService {
 
   /** Keeps the blob and layer cache under its limit, least recently used first. */
   private void trimCache() {
-    Path cache = config.cacheDir() != null ? config.cacheDir() : defaultCache();
+    Path cache = config.cacheDir() != null ? config.cacheDir() : Conversion.defaultCacheDir();
     if (cacheUse.writeLock().tryLock()) {
       try {
         io.oci2vm.daemon.store.CacheTrimmer.trim(cache, config.cacheMaxBytes());
@@ -313,13 +312,6 @@ final class JobService {
         cacheUse.writeLock().unlock();
       }
     }
-  }
-
-  private static Path defaultCache() {
-    String env = System.getenv("OCI2VM_CACHE");
-    return env != null && !env.isBlank()
-        ? Path.of(env)
-        : Path.of(System.getProperty("user.home"), ".cache", "oci2vm");
   }
 
   private void finished(String id, JobRequest r) {
